@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { builtinPrimitives } from './builtin-catalog.js';
+import { compileDescription, type DescriptionTemplate } from './description-template.js';
+import { KIND_NAME, SCHEMA_VERSION, type JsonObject, type TraceEvent } from './envelope.js';
+import { eventIdAt, eventIdTime, isEventId, newEventId } from './event-id.js';
+import { TraceError } from './trace-error.js';
+
+export interface EventTypeDefinition {
+  /** What the event means, for docs. */
+  summary: string;
+  /** One line for timelines; see {@link compileDescription}. */
+  description: DescriptionTemplate;
+  /** Validates `metadata`. */
+  metadata: z.ZodType;
+  /** Whether the event must name a target (the task of an ops event, the channel of a bridge event). */
+  requiresTarget?: boolean;
+  /**
+   * A metadata field naming the parent of this event's target, e.g. `parent_task_id` on
+   * ops.create_task. The store indexes it so that a target's descendants are found fast.
+   */
+  targetParentField?: string;
+}
+
+export interface PrimitiveDefinition {
+  summary: string;
+  /** What the target of this primitive's events is, e.g. `task` or `channel`; null when it has none. */
+  target: string | null;
+  types: Record<string, EventTypeDefinition>;
+}
+
+/** What an emitter supplies; the catalog fills in the id, the time and the defaults. */
+export interface EventInput {
+  primitive: string;
+  type: string;
+  id?: string;
+  ts?: number;
+  agent_id?: string | null;
+  target_id?: string | null;
+  session_id?: string | null;
+  parent_event_id?: string | null;
+  causes?: readonly string[];
+  idempotency_key?: string | null;
+  metadata?: unknown;
+}
+
+/** A validated event plus its metadata already encoded, so a deferred writer stores a snapshot. */
+export interface PreparedEvent {
+  event: TraceEvent;
+  metadataJson: string;
+}
+
+const MAX_NAME_LENGTH = 512;
+const MAX_METADATA_BYTES = 1024 * 1024;
+
+interface RegisteredType {
+  definition: EventTypeDefinition;
+  describe: (event: TraceEvent) => string;
+}
+interface RegisteredPrimitive {
+  definition: PrimitiveDefinition;
+  types: Map<string, RegisteredType>;
+}
+
+const describeUnknown = compileDescription('{agent} {primitive}.{type}[ {target}]');
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return ['metadata', ...path.map(String)].join('.');
+}
+
+function checkName(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
+    throw new TraceError('E_SCHEMA', `${field}: expected a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  return value;
+}
+
+function checkId(value: unknown, field: string): string {
+  if (!isEventId(value)) {
+    throw new TraceError('E_INVALID_ID', `${field}: expected a uuidv7 event id, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The registry of primitives and event types. It validates what is emitted and describes
+ * what is read. Start from the built-in five and register your own at runtime.
+ */
+export class EventCatalog {
+  readonly #primitives = new Map<string, RegisteredPrimitive>();
+
+  constructor(primitives: Record<string, PrimitiveDefinition> = builtinPrimitives) {
+    for (const [name, definition] of Object.entries(primitives)) this.registerPrimitive(name, definition);
+  }
+
+  /** Adds a primitive with its types; adding types to an existing primitive extends it. */
+  registerPrimitive(name: string, definition: PrimitiveDefinition): this {
+    if (!KIND_NAME.test(name)) {
+      throw new TraceError('E_SCHEMA', `primitive: "${name}" must match ${KIND_NAME}`);
+    }
+    const existing = this.#primitives.get(name);
+    const registered = existing ?? { definition: { ...definition, types: {} }, types: new Map() };
+    if (!existing) this.#primitives.set(name, registered);
+    for (const [type, typeDefinition] of Object.entries(definition.types)) {
+      this.registerType(name, type, typeDefinition);
+    }
+    return this;
+  }
+
+  registerType(primitive: string, type: string, definition: EventTypeDefinition): this {
+    const registered = this.#primitives.get(primitive);
+    if (!registered) {
+      throw new TraceError('E_UNKNOWN_KIND', `unknown primitive "${primitive}"; register it first with registerPrimitive`);
+    }
+    if (!KIND_NAME.test(type)) throw new TraceError('E_SCHEMA', `type: "${type}" must match ${KIND_NAME}`);
+    const describe = compileDescription(definition.description);
+    registered.types.set(type, { definition, describe });
+    registered.definition.types[type] = definition;
+    return this;
+  }
+
+  primitives(): string[] {
+    return [...this.#primitives.keys()];
+  }
+
+  primitive(name: string): PrimitiveDefinition {
+    const registered = this.#primitives.get(name);
+    if (!registered) {
+      throw new TraceError(
+        'E_UNKNOWN_KIND',
+        `unknown primitive "${name}"; expected one of: ${this.primitives().join(', ')}`,
+      );
+    }
+    return registered.definition;
+  }
+
+  has(primitive: string, type: string): boolean {
+    return this.#primitives.get(primitive)?.types.has(type) ?? false;
+  }
+
+  definition(primitive: string, type: string): EventTypeDefinition {
+    return this.#registered(primitive, type).definition;
+  }
+
+  #registered(primitive: string, type: string): RegisteredType {
+    this.primitive(primitive);
+    const registered = this.#primitives.get(primitive)!.types.get(type);
+    if (!registered) {
+      const valid = [...this.#primitives.get(primitive)!.types.keys()].join(', ');
+      throw new TraceError('E_UNKNOWN_KIND', `unknown type "${type}" for primitive ${primitive}; expected one of: ${valid}`);
+    }
+    return registered;
+  }
+
+  /** The one-line timeline description of an event; events of unregistered kinds get a generic one. */
+  describe(event: TraceEvent): string {
+    const registered = this.#primitives.get(event.primitive)?.types.get(event.type);
+    return (registered?.describe ?? describeUnknown)(event);
+  }
+
+  /** Validates metadata against its type's schema; the error names the first bad field. */
+  parseMetadata(primitive: string, type: string, metadata: unknown): JsonObject {
+    const { definition } = this.#registered(primitive, type);
+    if (metadata === undefined || metadata === null) metadata = {};
+    if (typeof metadata !== 'object' || Array.isArray(metadata)) {
+      throw new TraceError('E_SCHEMA', `metadata: expected a JSON object (${primitive}.${type})`);
+    }
+    const result = definition.metadata.safeParse(metadata);
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      throw new TraceError('E_SCHEMA', `${issuePath(issue.path)}: ${issue.message} (${primitive}.${type})`);
+    }
+    return result.data as JsonObject;
+  }
+
+  /**
+   * Builds a complete, validated event from what an emitter supplied. Without an explicit `ts`
+   * the id is a fresh uuidv7 and `ts` is its time; with one, the id carries that time.
+   */
+  prepare(input: EventInput): PreparedEvent {
+    const { primitive, type } = input;
+    const registered = this.#registered(primitive, type);
+    const target_id = checkName(input.target_id, 'target_id');
+    if (registered.definition.requiresTarget && target_id === null) {
+      const what = this.#primitives.get(primitive)!.definition.target ?? 'target';
+      throw new TraceError('E_SCHEMA', `target_id: ${primitive}.${type} needs a target (the ${what})`);
+    }
+    const metadata = this.parseMetadata(primitive, type, input.metadata);
+    let metadataJson: string;
+    try {
+      metadataJson = JSON.stringify(metadata);
+    } catch (error) {
+      throw new TraceError('E_SCHEMA', `metadata: not JSON-serializable (${(error as Error).message})`);
+    }
+    if (metadataJson.length > MAX_METADATA_BYTES) {
+      throw new TraceError('E_SCHEMA', `metadata: larger than ${MAX_METADATA_BYTES} bytes`);
+    }
+    if (input.ts !== undefined && (!Number.isSafeInteger(input.ts) || input.ts < 0 || input.ts >= 2 ** 48)) {
+      throw new TraceError('E_INVALID_TIME', `ts: expected epoch milliseconds, got ${input.ts}`);
+    }
+    const id = input.id === undefined ? (input.ts === undefined ? newEventId() : eventIdAt(input.ts)) : checkId(input.id, 'id');
+    const causes = input.causes ?? [];
+    if (!Array.isArray(causes)) throw new TraceError('E_SCHEMA', 'causes: expected an array of event ids');
+    const event: TraceEvent = {
+      id,
+      ts: input.ts ?? eventIdTime(id),
+      primitive,
+      type,
+      agent_id: checkName(input.agent_id, 'agent_id'),
+      target_id,
+      session_id: checkName(input.session_id, 'session_id'),
+      parent_event_id: input.parent_event_id == null ? null : checkId(input.parent_event_id, 'parent_event_id'),
+      causes: causes.map((cause, i) => checkId(cause, `causes[${i}]`)),
+      idempotency_key: checkName(input.idempotency_key, 'idempotency_key'),
+      schema_version: SCHEMA_VERSION,
+      metadata,
+    };
+    return { event, metadataJson };
+  }
+
+  /** The catalog as JSON Schema: one entry per primitive and type, for docs and other languages. */
+  toJSONSchema(): Record<string, unknown> {
+    const primitives: Record<string, unknown> = {};
+    for (const [name, { definition, types }] of this.#primitives) {
+      const typeSchemas: Record<string, unknown> = {};
+      for (const [type, { definition: typeDefinition }] of types) {
+        typeSchemas[type] = {
+          summary: typeDefinition.summary,
+          description_template: typeDefinition.description,
+          requires_target: typeDefinition.requiresTarget ?? false,
+          metadata: z.toJSONSchema(typeDefinition.metadata, { io: 'input', unrepresentable: 'any' }),
+        };
+      }
+      primitives[name] = { summary: definition.summary, target: definition.target, types: typeSchemas };
+    }
+    return { schema_version: SCHEMA_VERSION, primitives };
+  }
+}

@@ -1,0 +1,83 @@
+import { randomFillSync } from 'node:crypto';
+import { TraceError } from './trace-error.js';
+
+/**
+ * uuidv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter and 62 random bits.
+ * The counter makes ids monotonic within one process (method 1 of the RFC); across processes
+ * ids only sort by their millisecond, so readers order by (ts, id), never by id alone.
+ */
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+const randomPool = new Uint8Array(8192);
+let randomOffset = randomPool.length;
+function takeRandom(count: number): number {
+  if (randomOffset + count > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const start = randomOffset;
+  randomOffset += count;
+  return start;
+}
+
+let lastMs = -1;
+let counter = 0;
+
+function format(ms: number, counter12: number, r: number): string {
+  const high = Math.floor(ms / 0x1000000);
+  const low = ms % 0x1000000;
+  const p = randomPool;
+  return (
+    HEX[(high >>> 16) & 0xff]! + HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[(low >>> 16) & 0xff]! +
+    '-' + HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]! +
+    '-' + HEX[0x70 | (counter12 >>> 8)]! + HEX[counter12 & 0xff]! +
+    '-' + HEX[0x80 | (p[r]! & 0x3f)]! + HEX[p[r + 1]!]! +
+    '-' + HEX[p[r + 2]!]! + HEX[p[r + 3]!]! + HEX[p[r + 4]!]! + HEX[p[r + 5]!]! + HEX[p[r + 6]!]! + HEX[p[r + 7]!]!
+  );
+}
+
+/** A new uuidv7 for now; strictly greater than every id this process made before. */
+export function newEventId(): string {
+  let ms = Date.now();
+  if (ms > lastMs) {
+    lastMs = ms;
+    counter = randomPool[takeRandom(1)]! & 0x3ff; // leave headroom before the 12-bit counter overflows
+  } else {
+    ms = lastMs;
+    counter += 1;
+    if (counter > 0xfff) {
+      lastMs += 1;
+      ms = lastMs;
+      counter = 0;
+    }
+  }
+  return format(ms, counter, takeRandom(8));
+}
+
+/** A uuidv7 whose time is `ms`, for events recorded with an explicit time (imports, `trace emit --ts`). */
+export function eventIdAt(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= 2 ** 48) {
+    throw new TraceError('E_INVALID_TIME', `ts: expected epoch milliseconds, got ${ms}`);
+  }
+  const r = takeRandom(10);
+  return format(ms, ((randomPool[r + 8]! << 8) | randomPool[r + 9]!) & 0xfff, r);
+}
+
+export function isEventId(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
+
+/** The millisecond timestamp embedded in a uuidv7. */
+export function eventIdTime(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
+/** Validates an id given by a user; `field` names it in the error. */
+export function parseEventId(value: string, field = 'id'): string {
+  const normalized = value.trim().toLowerCase();
+  if (!isEventId(normalized)) {
+    throw new TraceError('E_INVALID_ID', `${field}: expected a uuidv7 event id, got "${value}"`);
+  }
+  return normalized;
+}

@@ -1,0 +1,35 @@
+/**
+ * Every expected failure in tracekernel is a TraceError with a stable code, so that
+ * the CLI can map it to a one-line message, an exit code and `{"error":{"code","message"}}`.
+ */
+export type TraceErrorCode =
+  | 'E_USAGE'
+  | 'E_SCHEMA'
+  | 'E_UNKNOWN_KIND'
+  | 'E_INVALID_ID'
+  | 'E_INVALID_TIME'
+  | 'E_NOT_FOUND'
+  | 'E_AMBIGUOUS'
+  | 'E_NO_STORE'
+  | 'E_NOT_A_STORE'
+  | 'E_CORRUPT_STORE'
+  | 'E_STORE_VERSION'
+  | 'E_STORE'
+  | 'E_INVARIANT';
+
+export class TraceError extends Error {
+  override readonly name = 'TraceError';
+  readonly code: TraceErrorCode;
+  /** Exit code for a CLI: 2 for usage errors, 1 for everything else. */
+  readonly exitCode: number;
+
+  constructor(code: TraceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.exitCode = code === 'E_USAGE' ? 2 : 1;
+  }
+}
+
+export function isTraceError(error: unknown): error is TraceError {
+  return error instanceof TraceError;
+}

@@ -1,0 +1,510 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreStats, TraceStore } from '../trace-store.js';
+import type { EventRow, SqliteDatabase } from './sqlite-database.js';
+import { isBusy, toTraceError } from './sqlite-errors.js';
+import { blobToId, blobToIds, idToBlob, idsToBlob } from './sqlite-id-codec.js';
+import { LATEST_STORE_VERSION, migrate, readStoreVersion } from './sqlite-migrations.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** `read` refuses to create a store; `write` creates it and its directory when missing. */
+  mode?: 'read' | 'write';
+  /** Tells the store which metadata fields link targets (e.g. parent_task_id). */
+  catalog?: EventCatalog;
+  /** How long a writer waits for another process's transaction before retrying. */
+  busyTimeoutMs?: number;
+}
+
+/** Selects an EventRow from `events e LEFT JOIN events p ON p.seq = e.parent`. */
+const EVENT_COLUMN_LIST = [
+  'e.seq', 'e.id', 'e.ts', 'e.kind', 'e.agent', 'e.target', 'e.session', 'coalesce(p.id, e.parent_id) AS parent_event',
+  'e.causes', 'e.idempotency_key', 'e.schema_version', 'e.metadata',
+].join(', ');
+const EVENT_SOURCE = 'events e LEFT JOIN events p ON p.seq = e.parent';
+const MAX_BUSY_RETRIES = 50;
+/** Parents are usually recent, so a bounded map of recent ids saves most parent lookups. */
+const RECENT_IDS = 1 << 16;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode. Reads go through kysely; the append path uses
+ * prepared better-sqlite3 statements inside one IMMEDIATE transaction per batch, because building a
+ * kysely query per event would cost more than the insert itself.
+ */
+export class SqliteTraceStore implements TraceStore {
+  readonly location: string;
+  readonly version: number;
+  readonly #sqlite: Database.Database;
+  readonly #db: Kysely<SqliteDatabase>;
+  readonly #linkFields: Map<string, string>;
+  readonly #writable: boolean;
+  readonly #nameIds = new Map<string, number>();
+  readonly #names = new Map<number, string>();
+  readonly #kindIds = new Map<string, number>();
+  readonly #kinds = new Map<number, { primitive: string; type: string }>();
+  #recentSeqs = new Map<string, number>();
+  #statements: ReturnType<SqliteTraceStore['prepareWriteStatements']> | undefined;
+  #closed = false;
+
+  static open(options: SqliteStoreOptions): SqliteTraceStore {
+    const { path, mode = 'read' } = options;
+    if (mode === 'read' && !existsSync(path)) {
+      throw new TraceError('E_NO_STORE', `no trace store at ${path}`);
+    }
+    if (mode === 'write') mkdirSync(dirname(path), { recursive: true });
+    let sqlite: Database.Database | undefined;
+    try {
+      sqlite = new Database(path, { fileMustExist: mode === 'read', timeout: options.busyTimeoutMs ?? 10_000 });
+      retryWhileBusy(() => sqlite!.pragma('journal_mode = WAL'));
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('cache_size = -65536');
+      const version = mode === 'write' ? migrate(sqlite, path) : readOrMigrate(sqlite, path);
+      return new SqliteTraceStore(sqlite, path, version, options.catalog ?? new EventCatalog(), mode === 'write');
+    } catch (error) {
+      sqlite?.close();
+      throw toTraceError(error, path);
+    }
+  }
+
+  private constructor(sqlite: Database.Database, path: string, version: number, catalog: EventCatalog, writable: boolean) {
+    this.#sqlite = sqlite;
+    this.location = path;
+    this.version = version;
+    this.#writable = writable;
+    this.#db = new Kysely<SqliteDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+    this.#linkFields = new Map();
+    for (const primitive of catalog.primitives()) {
+      for (const [type, definition] of Object.entries(catalog.primitive(primitive).types)) {
+        if (definition.targetParentField) this.#linkFields.set(`${primitive}.${type}`, definition.targetParentField);
+      }
+    }
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  async append(events: readonly PreparedEvent[]): Promise<AppendResult[]> {
+    return this.appendSync(events);
+  }
+
+  /**
+   * The synchronous append, for writers that must finish inside a process 'exit' handler.
+   * Waits for other writers (busy timeout plus retries) rather than failing with SQLITE_BUSY.
+   */
+  appendSync(events: readonly PreparedEvent[]): AppendResult[] {
+    if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    if (events.length === 0) return [];
+    const statements = (this.#statements ??= this.prepareWriteStatements());
+    const addedNames: string[] = [];
+    const addedKinds: string[] = [];
+    const batchSeqs = new Map<string, number>();
+    const transaction = this.#sqlite.transaction(() => {
+      const results: AppendResult[] = [];
+      for (const { event, metadataJson } of events) {
+        const kindKey = `${event.primitive}.${event.type}`;
+        const parentId = event.parent_event_id;
+        const parentSeq = parentId === null ? null : (batchSeqs.get(parentId) ?? this.#seqOf(parentId));
+        const info = statements.insertEvent.run(
+          idToBlob(event.id),
+          event.ts,
+          this.#kindIdForWrite(event.primitive, event.type, addedKinds),
+          this.#nameIdForWrite(event.agent_id, addedNames),
+          this.#nameIdForWrite(event.target_id, addedNames),
+          this.#nameIdForWrite(event.session_id, addedNames),
+          parentSeq,
+          parentSeq === null && parentId !== null ? idToBlob(parentId) : null,
+          idsToBlob(event.causes),
+          event.idempotency_key,
+          event.schema_version,
+          metadataJson,
+        );
+        if (info.changes === 0) {
+          const first = event.idempotency_key === null
+            ? undefined
+            : (statements.selectIdByIdempotencyKey.get(event.idempotency_key) as { id: Buffer } | undefined);
+          results.push({ id: first ? blobToId(first.id) : event.id, inserted: false });
+          continue;
+        }
+        const seq = Number(info.lastInsertRowid);
+        batchSeqs.set(event.id, seq);
+        for (const cause of event.causes) statements.insertCause.run(idToBlob(cause), seq);
+        const linkField = this.#linkFields.get(kindKey);
+        const parentTarget = linkField === undefined ? undefined : event.metadata[linkField];
+        if (typeof parentTarget === 'string' && event.target_id !== null) {
+          statements.insertLink.run(this.#nameIdForWrite(parentTarget, addedNames), this.#nameIdForWrite(event.target_id, addedNames));
+        }
+        results.push({ id: event.id, inserted: true });
+      }
+      return results;
+    });
+    const attempt = () => {
+      try {
+        const results = transaction.immediate();
+        this.#rememberSeqs(batchSeqs);
+        return results;
+      } catch (error) {
+        // The rollback took the new names, kinds and rows with it: forget their ids.
+        for (const name of addedNames.splice(0)) this.#forgetName(name);
+        for (const kind of addedKinds.splice(0)) this.#kindIds.delete(kind);
+        batchSeqs.clear();
+        throw error;
+      }
+    };
+    try {
+      return retryWhileBusy(attempt);
+    } catch (error) {
+      throw toTraceError(error, this.location);
+    }
+  }
+
+  private prepareWriteStatements() {
+    const s = this.#sqlite;
+    return {
+      insertEvent: s.prepare(
+        `INSERT INTO events (id, ts, kind, agent, target, session, parent, parent_id, causes, idempotency_key, schema_version, metadata)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      selectSeq: s.prepare('SELECT seq FROM events WHERE id = ?').pluck(),
+      selectIdByIdempotencyKey: s.prepare('SELECT id FROM events WHERE idempotency_key = ?'),
+      insertCause: s.prepare('INSERT OR IGNORE INTO event_causes (cause, seq) VALUES (?, ?)'),
+      insertLink: s.prepare('INSERT OR IGNORE INTO target_links (parent, child) VALUES (?, ?)'),
+      insertName: s.prepare('INSERT INTO names (name) VALUES (?) ON CONFLICT (name) DO NOTHING'),
+      selectName: s.prepare('SELECT id FROM names WHERE name = ?'),
+      insertKind: s.prepare('INSERT INTO kinds (primitive, type) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      selectKind: s.prepare('SELECT id FROM kinds WHERE primitive = ? AND type = ?'),
+    };
+  }
+
+  #seqOf(id: string): number | null {
+    const cached = this.#recentSeqs.get(id);
+    if (cached !== undefined) return cached;
+    return (this.#statements!.selectSeq.get(idToBlob(id)) as number | undefined) ?? null;
+  }
+
+  #rememberSeqs(seqs: Map<string, number>): void {
+    if (this.#recentSeqs.size + seqs.size > RECENT_IDS) this.#recentSeqs = new Map();
+    for (const [id, seq] of seqs) this.#recentSeqs.set(id, seq);
+  }
+
+  #nameIdForWrite(name: string | null, added: string[]): number | null {
+    if (name === null) return null;
+    const cached = this.#nameIds.get(name);
+    if (cached !== undefined) return cached;
+    const statements = this.#statements!;
+    if (statements.insertName.run(name).changes > 0) added.push(name);
+    const id = (statements.selectName.get(name) as { id: number }).id;
+    this.#rememberName(id, name);
+    return id;
+  }
+
+  #kindIdForWrite(primitive: string, type: string, added: string[]): number {
+    const key = `${primitive}.${type}`;
+    const cached = this.#kindIds.get(key);
+    if (cached !== undefined) return cached;
+    const statements = this.#statements!;
+    if (statements.insertKind.run(primitive, type).changes > 0) added.push(key);
+    const id = (statements.selectKind.get(primitive, type) as { id: number }).id;
+    this.#kindIds.set(key, id);
+    this.#kinds.set(id, { primitive, type });
+    return id;
+  }
+
+  #rememberName(id: number, name: string): void {
+    this.#nameIds.set(name, id);
+    this.#names.set(id, name);
+  }
+
+  #forgetName(name: string): void {
+    const id = this.#nameIds.get(name);
+    this.#nameIds.delete(name);
+    if (id !== undefined) this.#names.delete(id);
+  }
+
+  // ---- dictionaries for reading ----------------------------------------------------------------
+
+  async #nameId(name: string): Promise<number | undefined> {
+    const cached = this.#nameIds.get(name);
+    if (cached !== undefined) return cached;
+    const row = await this.#db.selectFrom('names').select('id').where('name', '=', name).executeTakeFirst();
+    if (row) this.#rememberName(row.id, name);
+    return row?.id;
+  }
+
+  /** Names and kinds only grow, so anything unknown is loaded by id ranges once. */
+  #loadDictionaries(rows: readonly EventRow[]): void {
+    let missingName = false;
+    let missingKind = false;
+    for (const row of rows) {
+      if (!this.#kinds.has(row.kind)) missingKind = true;
+      for (const id of [row.agent, row.target, row.session]) if (id !== null && !this.#names.has(id)) missingName = true;
+    }
+    if (missingKind) {
+      for (const kind of this.#sqlite.prepare('SELECT id, primitive, type FROM kinds').all() as Array<{ id: number; primitive: string; type: string }>) {
+        this.#kinds.set(kind.id, { primitive: kind.primitive, type: kind.type });
+        this.#kindIds.set(`${kind.primitive}.${kind.type}`, kind.id);
+      }
+    }
+    if (missingName) {
+      const ids = new Set<number>();
+      for (const row of rows) for (const id of [row.agent, row.target, row.session]) if (id !== null && !this.#names.has(id)) ids.add(id);
+      const lookup = this.#sqlite.prepare('SELECT id, name FROM names WHERE id IN (SELECT value FROM json_each(?))');
+      for (const name of lookup.all(JSON.stringify([...ids])) as Array<{ id: number; name: string }>) this.#rememberName(name.id, name.name);
+    }
+  }
+
+  #decode(rows: readonly EventRow[]): TraceEvent[] {
+    this.#loadDictionaries(rows);
+    return rows.map((row) => {
+      const kind = this.#kinds.get(row.kind)!;
+      return {
+        id: blobToId(row.id),
+        ts: row.ts,
+        primitive: kind.primitive,
+        type: kind.type,
+        agent_id: row.agent === null ? null : this.#names.get(row.agent)!,
+        target_id: row.target === null ? null : this.#names.get(row.target)!,
+        session_id: row.session === null ? null : this.#names.get(row.session)!,
+        parent_event_id: row.parent_event === null ? null : blobToId(row.parent_event),
+        causes: blobToIds(row.causes),
+        idempotency_key: row.idempotency_key,
+        schema_version: row.schema_version,
+        metadata: JSON.parse(row.metadata),
+      };
+    });
+  }
+
+  async #kindIdsFor(kinds: readonly string[]): Promise<number[]> {
+    const rows = await this.#db.selectFrom('kinds').select(['id', 'primitive', 'type']).execute();
+    return rows
+      .filter((row) => kinds.some((kind) => kind === row.primitive || kind === `${row.primitive}.${row.type}`))
+      .map((row) => row.id);
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  #selectEvents() {
+    return this.#db
+      .selectFrom('events as e')
+      .leftJoin('events as p', 'p.seq', 'e.parent')
+      .select([
+        'e.seq', 'e.id', 'e.ts', 'e.kind', 'e.agent', 'e.target', 'e.session',
+        sql<Buffer | null>`coalesce(p.id, e.parent_id)`.as('parent_event'),
+        'e.causes', 'e.idempotency_key', 'e.schema_version', 'e.metadata',
+      ]);
+  }
+
+  async get(ids: readonly string[]): Promise<TraceEvent[]> {
+    if (ids.length === 0) return [];
+    return this.#read(async () => {
+      const rows = await this.#selectEvents()
+        .where('e.id', 'in', ids.map(idToBlob))
+        .orderBy('e.ts')
+        .orderBy('e.id')
+        .execute();
+      return this.#decode(rows);
+    });
+  }
+
+  async getByIdempotencyKey(key: string): Promise<TraceEvent | undefined> {
+    return this.#read(async () => {
+      const rows = await this.#selectEvents().where('e.idempotency_key', '=', key).execute();
+      return this.#decode(rows)[0];
+    });
+  }
+
+  async query(query: EventQuery): Promise<TraceEvent[]> {
+    return this.#read(async () => {
+      let select = this.#selectEvents();
+      if (query.agent !== undefined) {
+        const agent = await this.#nameId(query.agent);
+        if (agent === undefined) return [];
+        select = select.where('e.agent', '=', agent);
+      }
+      if (query.targets !== undefined) {
+        const targets = (await Promise.all(query.targets.map((target) => this.#nameId(target)))).filter((id) => id !== undefined);
+        if (targets.length === 0) return [];
+        select = select.where('e.target', 'in', targets);
+      }
+      if (query.kinds !== undefined) {
+        const kinds = await this.#kindIdsFor(query.kinds);
+        if (kinds.length === 0) return [];
+        select = select.where('e.kind', 'in', kinds);
+      }
+      if (query.since !== undefined) select = select.where('e.ts', '>=', query.since);
+      if (query.until !== undefined) select = select.where('e.ts', '<', query.until);
+      const direction = query.order === 'desc' ? 'desc' : 'asc';
+      select = select.orderBy('e.ts', direction).orderBy('e.id', direction);
+      if (query.limit !== undefined) select = select.limit(query.limit);
+      return this.#decode(await select.execute());
+    });
+  }
+
+  async descendants(ids: readonly string[], options: { limit?: number } = {}): Promise<TraceEvent[]> {
+    if (ids.length === 0) return [];
+    return this.#read(async () => {
+      const seedIds = JSON.stringify(ids);
+      const limit = options.limit ?? -1;
+      // UNION (not UNION ALL) visits each event once, so fan-in and accidental cycles terminate.
+      // Children point at a stored parent by seq, at a parent stored after them by parent_id.
+      const result = await sql<EventRow>`
+        WITH RECURSIVE
+          seed_ids(id) AS (SELECT unhex(value, '-') FROM json_each(${seedIds})),
+          seeds(seq) AS (SELECT seq FROM events WHERE id IN (SELECT id FROM seed_ids)),
+          reached(seq, id) AS (
+            SELECT e.seq, e.id FROM events e WHERE e.seq IN (SELECT seq FROM seeds)
+            UNION
+            SELECT e.seq, e.id FROM events e WHERE e.parent_id IN (SELECT id FROM seed_ids)
+            UNION
+            SELECT e.seq, e.id FROM event_causes c JOIN events e ON e.seq = c.seq WHERE c.cause IN (SELECT id FROM seed_ids)
+            UNION
+            SELECT e.seq, e.id FROM reached r JOIN events e ON e.parent = r.seq
+            UNION
+            SELECT e.seq, e.id FROM reached r JOIN events e ON e.parent_id = r.id
+            UNION
+            SELECT e.seq, e.id FROM reached r JOIN event_causes c ON c.cause = r.id JOIN events e ON e.seq = c.seq
+          )
+        SELECT ${sql.raw(EVENT_COLUMN_LIST)} FROM ${sql.raw(EVENT_SOURCE)}
+        WHERE e.seq IN (SELECT seq FROM reached) AND e.seq NOT IN (SELECT seq FROM seeds)
+        ORDER BY e.ts, e.id LIMIT ${limit}`.execute(this.#db);
+      return this.#decode(result.rows);
+    });
+  }
+
+  async ancestors(id: string, options: { maxDepth?: number } = {}): Promise<Ancestry> {
+    return this.#read(async () => {
+      const maxDepth = options.maxDepth ?? 100_000;
+      const result = await sql<EventRow & { depth: number }>`
+        WITH RECURSIVE up(seq, depth) AS (
+          SELECT seq, 0 FROM events WHERE id = ${idToBlob(id)}
+          UNION ALL
+          SELECT e.parent, up.depth + 1 FROM up JOIN events e ON e.seq = up.seq
+          WHERE e.parent IS NOT NULL AND up.depth < ${maxDepth}
+          UNION ALL
+          SELECT p.seq, up.depth + 1 FROM up JOIN events e ON e.seq = up.seq JOIN events p ON p.id = e.parent_id
+          WHERE up.depth < ${maxDepth}
+        )
+        SELECT ${sql.raw(EVENT_COLUMN_LIST)}, up.depth FROM up JOIN ${sql.raw(EVENT_SOURCE)} ON e.seq = up.seq
+        ORDER BY up.depth DESC`.execute(this.#db);
+      const chain = this.#decode(result.rows);
+      const top = chain[0];
+      return { chain, missingParentId: top?.parent_event_id ?? null };
+    });
+  }
+
+  async descendantTargets(targets: readonly string[]): Promise<string[]> {
+    if (targets.length === 0) return [];
+    return this.#read(async () => {
+      const result = await sql<{ name: string }>`
+        WITH RECURSIVE
+          roots(id) AS (SELECT n.id FROM names n WHERE n.name IN (SELECT value FROM json_each(${JSON.stringify(targets)}))),
+          below(id) AS (
+            SELECT l.child FROM target_links l WHERE l.parent IN (SELECT id FROM roots)
+            UNION
+            SELECT l.child FROM below b JOIN target_links l ON l.parent = b.id
+          )
+        SELECT n.name FROM names n WHERE n.id IN (SELECT id FROM below) AND n.id NOT IN (SELECT id FROM roots)
+        ORDER BY n.id`.execute(this.#db);
+      return result.rows.map((row) => row.name);
+    });
+  }
+
+  async nameUsage(name: string): Promise<NameUsage> {
+    return this.#read(async () => {
+      const id = await this.#nameId(name);
+      if (id === undefined) return { asAgent: false, asTargetOf: [] };
+      const asAgent = await this.#db.selectFrom('events').select('seq').where('agent', '=', id).limit(1).executeTakeFirst();
+      const kinds = await this.#db
+        .selectFrom('events as e')
+        .innerJoin('kinds as k', 'k.id', 'e.kind')
+        .select('k.primitive')
+        .distinct()
+        .where('e.target', '=', id)
+        .execute();
+      return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
+    });
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.#read(async () => {
+      const byKind = await this.#db
+        .selectFrom('events as e')
+        .innerJoin('kinds as k', 'k.id', 'e.kind')
+        .select(['k.primitive', 'k.type', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy(['k.primitive', 'k.type'])
+        .orderBy('count', 'desc')
+        .execute();
+      const byAgent = await this.#db
+        .selectFrom('events as e')
+        .leftJoin('names as n', 'n.id', 'e.agent')
+        .select(['n.name as agent', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy('e.agent')
+        .orderBy('count', 'desc')
+        .execute();
+      const span = await this.#db
+        .selectFrom('events')
+        .select((eb) => [eb.fn.min<number | null>('ts').as('first'), eb.fn.max<number | null>('ts').as('last')])
+        .executeTakeFirstOrThrow();
+      const byPrimitive = new Map<string, number>();
+      for (const row of byKind) byPrimitive.set(row.primitive, (byPrimitive.get(row.primitive) ?? 0) + row.count);
+      return {
+        events: byKind.reduce((sum, row) => sum + row.count, 0),
+        firstTs: span.first,
+        lastTs: span.last,
+        byPrimitive: [...byPrimitive].map(([primitive, count]) => ({ primitive, count })).sort((a, b) => b.count - a.count),
+        byType: byKind,
+        byAgent,
+        bytes: fileSize(this.location) + fileSize(`${this.location}-wal`),
+        schemaVersion: this.version,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  closeSync(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sqlite.close();
+  }
+
+  async #read<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toTraceError(error, this.location);
+    }
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function retryWhileBusy<T>(work: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return work();
+    } catch (error) {
+      if (!isBusy(error) || attempt >= MAX_BUSY_RETRIES) throw error;
+      sleepSync(5 + Math.random() * 20 * Math.min(attempt + 1, 10));
+    }
+  }
+}
+
+/** Readers migrate an older store when they can, and read a newer one as far as it is compatible. */
+function readOrMigrate(sqlite: Database.Database, path: string): number {
+  const version = readStoreVersion(sqlite, path);
+  return version < LATEST_STORE_VERSION ? migrate(sqlite, path) : version;
+}
