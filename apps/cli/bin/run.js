@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { readdirSync } from 'node:fs';
+
+/**
+ * oclif has no default command (since core 3.21), so `trace <id>` and flag-only invocations such
+ * as `trace --agent zealot-1` are rewritten to the hidden `show` command. A first word that names a
+ * command file (or topic directory) in dist/commands is left alone, as are --help, --version and help.
+ */
+const DEFAULT_COMMAND = 'show';
+const UNTOUCHED = new Set(['--help', '-h', '--version', '-v', 'version', 'help']);
+
+function commandIds() {
+  try {
+    const dir = new URL('../dist/commands/', import.meta.url);
+    return new Set(readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() || entry.name.endsWith('.js'))
+      .map((entry) => entry.name.replace(/\.js$/, '')));
+  } catch {
+    return new Set();
+  }
+}
+
+const argv = process.argv.slice(2);
+const first = argv[0];
+if (first !== undefined && !UNTOUCHED.has(first) && (first.startsWith('-') || !commandIds().has(first))) {
+  argv.unshift(DEFAULT_COMMAND);
+}
+
+const { execute } = await import('@oclif/core');
+await execute({ args: argv, dir: import.meta.url });

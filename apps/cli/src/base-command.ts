@@ -1,0 +1,100 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import type { TraceError } from '@tracekernel/schema';
+import type { SqliteTraceStore } from '@tracekernel/store';
+
+export type TraceFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TraceCommand)['baseFlags'] & T['flags']>;
+export type TraceArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+interface ErrorLike {
+  message?: unknown;
+  code?: unknown;
+  exitCode?: unknown;
+  name?: unknown;
+  parse?: unknown;
+  oclif?: { exit?: number };
+}
+
+/**
+ * The base of every `trace` command: the global `--db` and `--json` flags, the store, and the
+ * mapping of failures to one line on stderr (and `{"error":{"code","message"}}` on stdout with --json).
+ *
+ * Heavy modules (the store, kysely, the projector) are imported inside `run()` or `openStore()`,
+ * never at the top of a command file, because oclif loads every command module on each start.
+ */
+export abstract class TraceCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    db: Flags.string({
+      description: 'Path of the trace store (default: $TRACE_DB, else the nearest .trace/trace.db)',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected flags!: TraceFlags<T>;
+  protected args!: TraceArgs<T>;
+  readonly #stores: SqliteTraceStore[] = [];
+
+  override async init(): Promise<void> {
+    await super.init();
+    const ctor = this.ctor as typeof TraceCommand;
+    const { args, flags } = await this.parse({
+      args: ctor.args,
+      baseFlags: ctor.baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      flags: ctor.flags,
+      strict: ctor.strict,
+    });
+    this.flags = flags as TraceFlags<T>;
+    this.args = args as TraceArgs<T>;
+  }
+
+  /**
+   * Opens the store the way git finds `.git`: --db, then TRACE_DB, then the nearest .trace/trace.db.
+   * `write` creates ./.trace/trace.db when none is found. The store is closed when the command ends.
+   */
+  protected async openStore(mode: 'read' | 'write' = 'read'): Promise<SqliteTraceStore> {
+    const { openStore } = await import('@tracekernel/store');
+    const store = openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env });
+    this.#stores.push(store);
+    return store;
+  }
+
+  /** Throws a usage error (exit 2) from a command's own flag checks. */
+  protected async usageError(message: string): Promise<never> {
+    const { TraceError } = await import('@tracekernel/schema');
+    throw new TraceError('E_USAGE', message);
+  }
+
+  protected override async catch(error: Error & ErrorLike): Promise<never> {
+    if (error.code === 'EEXIT') throw error; // this.exit(n) from a command
+    const { code, message, exitCode } = describeFailure(error);
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+    process.stderr.write(`trace: ${message}\n`);
+    if (code === 'E_INTERNAL' && process.env.TRACE_DEBUG) process.stderr.write(`${String(error.stack)}\n`);
+    this.exit(exitCode);
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    for (const store of this.#stores.splice(0)) store.closeSync();
+    return super.finally(error);
+  }
+}
+
+/** Maps any failure to a stable code, a single line and an exit code. */
+function describeFailure(error: ErrorLike): { code: string; message: string; exitCode: number } {
+  const raw = typeof error.message === 'string' ? error.message : String(error);
+  if (error.name === 'TraceError' && typeof error.code === 'string') {
+    const traceError = error as unknown as TraceError;
+    return { code: traceError.code, message: oneLine(raw), exitCode: traceError.exitCode };
+  }
+  // oclif's parser errors (unknown flag, missing argument, bad flag value) are usage errors.
+  if (error.parse !== undefined || error.oclif?.exit === 2) {
+    return { code: 'E_USAGE', message: oneLine(raw.replace(/\n\s*See more help with --help\s*$/, '')), exitCode: 2 };
+  }
+  return { code: 'E_INTERNAL', message: `internal error: ${oneLine(raw)} (set TRACE_DEBUG=1 for details)`, exitCode: 1 };
+}
+
+function oneLine(text: string): string {
+  return text.split('\n').map((line) => line.trim()).filter(Boolean).join('; ');
+}

@@ -1,0 +1,59 @@
+import { Args, Flags } from '@oclif/core';
+import type { JsonEvent } from '@tracekernel/schema';
+import { TraceCommand } from '../base-command.js';
+
+export default class Emit extends TraceCommand<typeof Emit> {
+  static override summary = 'Append one event to the trace store and print its id.';
+  static override description =
+    'For shell scripts and other languages. Validates the event against the catalog before writing; ' +
+    'creates ./.trace/trace.db when no store is found. TRACE_PARENT and TRACE_AGENT give the default --parent and --agent.';
+
+  static override examples = [
+    `<%= config.bin %> emit ops create_task --agent zealot-1 --target task-1 --meta '{"title":"Build payment system"}'`,
+    `<%= config.bin %> emit bridge send --agent haiku-1 --target payments --meta '{"content":"Blocked on API key"}' --parent <event id>`,
+  ];
+
+  static override args = {
+    primitive: Args.string({ description: 'spawn, bridge, ops, memory or knowledge', required: true }),
+    type: Args.string({ description: 'the event type, e.g. create_task', required: true }),
+  };
+
+  static override flags = {
+    agent: Flags.string({ description: 'Agent that acted (default: $TRACE_AGENT)' }),
+    target: Flags.string({ description: 'What the event affects: task, channel (without #), agent, ...' }),
+    parent: Flags.string({ description: 'Event id of the primary cause (default: $TRACE_PARENT)' }),
+    cause: Flags.string({ description: 'Event id of a further cause (repeatable)', multiple: true }),
+    meta: Flags.string({ description: 'Metadata as a JSON object' }),
+    ts: Flags.string({ description: 'Time of the event: ISO-8601 or epoch milliseconds (default: now)' }),
+    session: Flags.string({ description: 'Session id' }),
+    'idempotency-key': Flags.string({ description: 'A repeat with the same key stores nothing and prints the first event id' }),
+  };
+
+  async run(): Promise<JsonEvent> {
+    const { EventCatalog, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
+    const { parseEmitTime, parseMetadataFlag } = await import('../emit-input.js');
+    const { flags, args } = this;
+    const envParent = process.env.TRACE_PARENT || undefined;
+    const parent = flags.parent ?? envParent;
+    const input = {
+      primitive: args.primitive,
+      type: args.type,
+      agent_id: flags.agent ?? (process.env.TRACE_AGENT || null),
+      target_id: flags.target ?? null,
+      session_id: flags.session ?? null,
+      parent_event_id: parent === undefined ? null : parseEventId(parent, flags.parent === undefined ? 'TRACE_PARENT' : '--parent'),
+      causes: (flags.cause ?? []).flatMap((value) => value.split(',')).map((cause) => parseEventId(cause, '--cause')),
+      idempotency_key: flags['idempotency-key'] ?? null,
+      metadata: parseMetadataFlag(flags.meta),
+      ...(flags.ts === undefined ? {} : { ts: parseEmitTime(flags.ts) }),
+    };
+    const catalog = new EventCatalog();
+    // Validate everything before the store is opened, so bad input never creates or touches a store.
+    const prepared = catalog.prepare(input);
+    const store = await this.openStore('write');
+    const [result] = store.appendSync([prepared]);
+    const [stored] = await store.get([result!.id]);
+    this.log(result!.id);
+    return toJsonEvent(stored ?? prepared.event);
+  }
+}
