@@ -1,0 +1,125 @@
+import { TraceError, type TraceEvent } from '@tracekernel/schema';
+import { compareEvents, uniqueSortedEvents } from './event-order.js';
+
+/** One event in a causality tree. */
+export interface CausalityNode {
+  event: TraceEvent;
+  /** The event's timeline line (catalog.describe). */
+  description: string;
+  /** Events hung under this one, ordered by (ts, id). */
+  children: CausalityNode[];
+  /** Ids of this event's other causes (fan-in), not used as its tree parent; follow them with causality(). */
+  links: string[];
+  /** Set on the topmost node when its parent_event_id is not (yet) in the store. */
+  missingParent: string | null;
+}
+
+/**
+ * Builds a causality tree from events already read. Pure.
+ *
+ * @param chain the parent_event_id chain from the root cause down to the focus (store.ancestors)
+ * @param descendants everything caused by the focus, transitively (store.descendants)
+ * @param focusId the event the tree is about; it must be the last event of `chain`
+ * @param describe renders the one-line description of an event
+ *
+ * Each event hangs under its parent_event_id when that parent is in the tree, otherwise under its
+ * first cause in the tree; its other causes become `links`, so fan-in never duplicates a subtree.
+ * The topmost event's parent_event_id, when set, names a parent missing from the store.
+ */
+export function buildCausalityTree(
+  chain: readonly TraceEvent[],
+  descendants: readonly TraceEvent[],
+  focusId: string,
+  describe: (event: TraceEvent) => string = (event) => `${event.primitive}.${event.type}`,
+): CausalityNode {
+  const path = chainToFocus(chain, focusId);
+  const nodes = new Map<string, CausalityNode>();
+  const node = (event: TraceEvent): CausalityNode => {
+    let existing = nodes.get(event.id);
+    if (!existing) {
+      existing = { event, description: describe(event), children: [], links: [], missingParent: null };
+      nodes.set(event.id, existing);
+    }
+    return existing;
+  };
+  for (const event of path) node(event);
+  const below = uniqueSortedEvents(descendants).filter((event) => !nodes.has(event.id));
+  for (const event of below) node(event);
+
+  // Which node each event hangs under: the chain is fixed, the rest attach once their parent has.
+  const treeParent = new Map<string, string | null>();
+  const attached = new Set<string>();
+  const attach = (id: string, parent: string | null) => {
+    treeParent.set(id, parent);
+    attached.add(id);
+  };
+  path.forEach((event, i) => attach(event.id, i === 0 ? null : path[i - 1]!.id));
+
+  const preferred = (event: TraceEvent): string | undefined => {
+    const candidates = [event.parent_event_id, ...event.causes];
+    return candidates.find((id): id is string => id !== null && id !== event.id && nodes.has(id));
+  };
+  const waiting = new Map<string, TraceEvent[]>();
+  const settle = (event: TraceEvent, parent: string) => {
+    const queue: Array<[TraceEvent, string]> = [[event, parent]];
+    for (let i = 0; i < queue.length; i++) {
+      const [current, currentParent] = queue[i]!;
+      if (attached.has(current.id)) continue;
+      attach(current.id, currentParent);
+      for (const child of waiting.get(current.id) ?? []) queue.push([child, current.id]);
+      waiting.delete(current.id);
+    }
+  };
+  for (const event of below) {
+    const parent = preferred(event);
+    if (parent === undefined) continue;
+    if (attached.has(parent)) settle(event, parent);
+    else waiting.set(parent, [...(waiting.get(parent) ?? []), event]);
+  }
+  // Events still unattached wait on each other in a cycle (possible when parents are recorded
+  // after their children): hang each under any attached cause, else under the focus.
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const event of below) {
+      if (attached.has(event.id)) continue;
+      const cause = [event.parent_event_id, ...event.causes].find((id) => id !== null && attached.has(id));
+      if (cause) {
+        settle(event, cause);
+        progress = true;
+      }
+    }
+  }
+  for (const event of below) if (!attached.has(event.id)) settle(event, focusId);
+
+  for (const [id, parent] of treeParent) {
+    const current = nodes.get(id)!;
+    if (parent !== null) nodes.get(parent)!.children.push(current);
+    const { event } = current;
+    const rootMissing = parent === null && event.parent_event_id !== null && !nodes.has(event.parent_event_id);
+    if (rootMissing) current.missingParent = event.parent_event_id;
+    const others = [event.parent_event_id, ...event.causes].filter(
+      (cause): cause is string => cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === current.missingParent),
+    );
+    current.links = [...new Set(others)];
+  }
+  for (const current of nodes.values()) current.children.sort((a, b) => compareEvents(a.event, b.event));
+  return nodes.get(path[0]!.id)!;
+}
+
+/**
+ * The chain cut to end at the focus and to hold each event once: walking up from the focus, a
+ * repeated id means a parent cycle, and the walk stops there.
+ */
+function chainToFocus(chain: readonly TraceEvent[], focusId: string): TraceEvent[] {
+  const end = chain.findLastIndex((event) => event.id === focusId);
+  if (end < 0) throw new TraceError('E_INVARIANT', `causality: the chain does not end at the focus ${focusId}`);
+  const seen = new Set<string>();
+  const path: TraceEvent[] = [];
+  for (let i = end; i >= 0; i--) {
+    const event = chain[i]!;
+    if (seen.has(event.id)) break;
+    seen.add(event.id);
+    path.push(event);
+  }
+  return path.reverse();
+}

@@ -1,0 +1,51 @@
+import { EventCatalog, TraceError, isEventId, type TraceEvent } from '@tracekernel/schema';
+import type { TraceStore } from '@tracekernel/store';
+import { buildCausalityTree, type CausalityNode } from './causality-tree.js';
+
+/** What caused an event and what it caused, as one tree. */
+export interface Causality {
+  /** The id of the event the tree is about (for a task, its create_task event). */
+  focus: string;
+  /** 'Causality chain for <subject>:' */
+  heading: string;
+  /** The root cause; the focus is on the path below it, with its whole subtree. */
+  root: CausalityNode;
+}
+
+async function focusEvent(store: TraceStore, subject: string): Promise<TraceEvent> {
+  const lower = subject.toLowerCase();
+  if (isEventId(lower)) {
+    const [event] = await store.get([lower]);
+    if (event) return event;
+  }
+  const task = await taskFocus(store, subject);
+  if (task) return task;
+  if (isEventId(lower)) throw new TraceError('E_NOT_FOUND', `no event ${lower} in the store`);
+  throw new TraceError('E_INVALID_ID', `causality: expected a uuidv7 event id or a task id, got "${subject}"`);
+}
+
+/** A task's first create_task event; a task created elsewhere falls back to its first ops event. */
+async function taskFocus(store: TraceStore, task: string): Promise<TraceEvent | undefined> {
+  if (task === '') return undefined;
+  const [created] = await store.query({ targets: [task], kinds: ['ops.create_task'], limit: 1 });
+  if (created) return created;
+  const [first] = await store.query({ targets: [task], kinds: ['ops'], limit: 1 });
+  return first;
+}
+
+/**
+ * The causality tree of an event, or of a task (through its create_task event): the chain of
+ * parents from the root cause down to the focus, plus everything the focus caused, transitively.
+ * Fan-in shows as `links`; a parent missing from the store shows as `missingParent` on the root.
+ *
+ * @throws TraceError E_NOT_FOUND for a uuidv7 that is not stored; E_INVALID_ID for anything that is
+ *   neither an event id nor a task.
+ */
+export async function causality(store: TraceStore, subject: string, catalog: EventCatalog = new EventCatalog()): Promise<Causality> {
+  const name = subject.trim();
+  const focus = await focusEvent(store, name);
+  const [{ chain }, descendants] = await Promise.all([store.ancestors(focus.id), store.descendants([focus.id])]);
+  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event));
+  const shown = isEventId(name.toLowerCase()) ? name.toLowerCase() : name;
+  return { focus: focus.id, heading: `Causality chain for ${shown}:`, root };
+}

@@ -1,0 +1,27 @@
+import { isEventId } from '@tracekernel/schema';
+import type { TraceStore } from '@tracekernel/store';
+
+/** Something `trace <name>` can show: an event's causality, or a task's, agent's or channel's timeline. */
+export type Subject = { kind: 'event' | 'task' | 'agent' | 'channel'; id: string };
+
+/**
+ * Candidates for `trace <name>`; [] when nothing matches; several when ambiguous.
+ *
+ * A uuidv7 of a stored event is that event. Otherwise the name (without a leading `#`) is a task
+ * when ops events target it, a channel when bridge events target it, and an agent when it acted
+ * as one, in that order. A leading `#` asks for a channel only.
+ */
+export async function resolveSubject(store: TraceStore, name: string): Promise<Subject[]> {
+  const trimmed = name.trim();
+  const lower = trimmed.toLowerCase();
+  if (isEventId(lower) && (await store.get([lower])).length > 0) return [{ kind: 'event', id: lower }];
+  const channelOnly = trimmed.startsWith('#');
+  const bare = channelOnly ? trimmed.slice(1) : trimmed;
+  if (bare === '') return [];
+  const usage = await store.nameUsage(bare);
+  const subjects: Subject[] = [];
+  if (!channelOnly && usage.asTargetOf.includes('ops')) subjects.push({ kind: 'task', id: bare });
+  if (usage.asTargetOf.includes('bridge')) subjects.push({ kind: 'channel', id: bare });
+  if (!channelOnly && usage.asAgent) subjects.push({ kind: 'agent', id: bare });
+  return subjects;
+}
