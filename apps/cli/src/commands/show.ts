@@ -1,0 +1,104 @@
+import { Args, Flags } from '@oclif/core';
+import { TraceCommand } from '../base-command.js';
+import type { CausalityJson, TimelineJson } from '../json-output.js';
+
+const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
+
+/**
+ * The default command: `trace <id>` and `trace --agent x --since "2h ago"` are rewritten to
+ * `trace show ...` by bin/run.js, because oclif has no default command.
+ */
+export default class Show extends TraceCommand<typeof Show> {
+  static override hidden = true;
+  static override summary = 'Show the timeline of a task, agent or channel, or the causality of an event.';
+  static override usage = ['<id> [FLAGS]', '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--until U] [--limit N]', '--causality <event-or-task-id>'];
+
+  static override examples = [
+    '<%= config.bin %> task-abc123',
+    '<%= config.bin %> --agent zealot-1 --since "last wake"',
+    '<%= config.bin %> --channel payments --primitive bridge --limit 20',
+    '<%= config.bin %> --causality task-abc123',
+  ];
+
+  static override args = {
+    id: Args.string({ description: 'A task, agent or channel (timeline), or an event id (causality)' }),
+  };
+
+  static override flags = {
+    task: Flags.string({ description: 'Timeline of a task, its subtasks and everything they caused' }),
+    agent: Flags.string({ description: "Timeline of an agent's events" }),
+    channel: Flags.string({ description: 'Timeline of a bridge channel (with or without #)' }),
+    primitive: Flags.string({ description: 'Only these primitives (repeatable or comma list)', multiple: true }),
+    since: Flags.string({ description: 'From this time: ISO, "2h ago", "30m", "1d", "now" or "last wake" (needs an agent)' }),
+    until: Flags.string({ description: 'Before this time (same forms as --since)' }),
+    limit: Flags.integer({ description: 'Only the latest N events (still printed oldest first)', min: 1 }),
+    causality: Flags.string({
+      description: 'Cause-and-effect tree of an event or a task',
+      exclusive: ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit'],
+    }),
+  };
+
+  async run(): Promise<TimelineJson | CausalityJson> {
+    const { flags, args } = this;
+    const { isEventId, parseEventId, TraceError } = await import('@tracekernel/schema');
+    const projector = await import('@tracekernel/projector');
+    const { palette } = await import('../render/palette.js');
+
+    if (args.id !== undefined && (flags.causality !== undefined || SUBJECT_FLAGS.some((flag) => flags[flag] !== undefined))) {
+      await this.usageError(`give either <id> or one of --task, --agent, --channel, --causality, not both`);
+    }
+    const looksLikeUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value.trim());
+    // Something shaped like a uuid that is not a uuidv7 is a mistyped event id, not a name.
+    const asEventId = (value: string, field: string) => (looksLikeUuid(value) ? parseEventId(value, field) : undefined);
+
+    const store = await this.openStore('read');
+
+    const showCausality = async (subject: string) => {
+      const { causalityJson } = await import('../json-output.js');
+      const { causalityText } = await import('../render/causality-text.js');
+      const causality = await projector.causality(store, subject);
+      if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
+      return causalityJson(causality);
+    };
+
+    if (flags.causality !== undefined) return showCausality(asEventId(flags.causality, '--causality') ?? flags.causality);
+
+    const query: { task?: string; agent?: string; channel?: string } = {};
+    if (flags.task !== undefined) query.task = flags.task;
+    if (flags.agent !== undefined) query.agent = flags.agent;
+    if (flags.channel !== undefined) query.channel = flags.channel.replace(/^#/, '');
+
+    if (args.id !== undefined) {
+      const eventId = asEventId(args.id, 'id');
+      if (eventId !== undefined && isEventId(eventId)) return showCausality(eventId);
+      const name = args.id;
+      const candidates = await projector.resolveSubject(store, name);
+      if (candidates.length === 0) {
+        throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
+      }
+      if (candidates.length > 1) {
+        const choices = candidates.map((candidate) =>
+          candidate.kind === 'event' ? `an event (trace ${candidate.id})` : `a ${candidate.kind} (trace --${candidate.kind} ${candidate.id})`,
+        );
+        throw new TraceError('E_AMBIGUOUS', `"${name}" is ambiguous: it is ${choices.join(', ')}`);
+      }
+      const [subject] = candidates;
+      if (subject!.kind === 'event') return showCausality(subject!.id);
+      query[subject!.kind] = subject!.id;
+    }
+
+    const timeOptions = (flag: string) => ({ flag, ...(query.agent === undefined ? {} : { agent: query.agent }) });
+    const primitives = flags.primitive?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+    const timeline = await projector.timeline(store, {
+      ...query,
+      ...(primitives === undefined ? {} : { primitives }),
+      ...(flags.since === undefined ? {} : { since: await projector.resolveTime(store, flags.since, timeOptions('--since')) }),
+      ...(flags.until === undefined ? {} : { until: await projector.resolveTime(store, flags.until, timeOptions('--until')) }),
+      ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+    });
+    const { timelineJson } = await import('../json-output.js');
+    const { timelineText } = await import('../render/timeline-text.js');
+    if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette())) this.log(line);
+    return timelineJson(timeline);
+  }
+}

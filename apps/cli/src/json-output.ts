@@ -1,0 +1,59 @@
+import { toJsonEvent, type JsonEvent } from '@tracekernel/schema';
+import type { Causality, CausalityNode, Timeline } from '@tracekernel/projector';
+
+/** `trace <id> --json` and the filter forms. Every query key is present; times are ISO-8601 UTC. */
+export interface TimelineJson {
+  query: {
+    task: string | null;
+    agent: string | null;
+    channel: string | null;
+    primitives: string[] | null;
+    since: string | null;
+    until: string | null;
+    limit: number | null;
+  };
+  events: JsonEvent[];
+}
+
+export interface CausalityNodeJson {
+  event: JsonEvent;
+  children: CausalityNodeJson[];
+  links: string[];
+  missing_parent: string | null;
+}
+
+export interface CausalityJson {
+  focus: string;
+  root: CausalityNodeJson;
+}
+
+const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function timelineJson(timeline: Timeline): TimelineJson {
+  const { query } = timeline;
+  return {
+    query: {
+      task: query.task ?? null,
+      agent: query.agent ?? null,
+      channel: query.channel ?? null,
+      primitives: query.primitives ?? null,
+      since: isoOrNull(query.since),
+      until: isoOrNull(query.until),
+      limit: query.limit ?? null,
+    },
+    events: timeline.entries.map((entry) => toJsonEvent(entry.event)),
+  };
+}
+
+function nodeJson(node: CausalityNode): CausalityNodeJson {
+  return {
+    event: toJsonEvent(node.event),
+    children: node.children.map(nodeJson),
+    links: node.links,
+    missing_parent: node.missingParent,
+  };
+}
+
+export function causalityJson(causality: Causality): CausalityJson {
+  return { focus: causality.focus, root: nodeJson(causality.root) };
+}

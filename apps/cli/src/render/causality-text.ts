@@ -1,0 +1,42 @@
+import type { Causality, CausalityNode } from '@tracekernel/projector';
+import type { Palette } from './palette.js';
+
+/** Ids in links are shortened to their random tail: a uuidv7's head is its time, shared by neighbours. */
+export function shortId(id: string): string {
+  return id.slice(-8);
+}
+
+/**
+ * The causality tree in the design's shape:
+ * ```
+ * [root] bridge alice posted to #payments: "we need payments"
+ *   └─> ops task-1 (Build payment system) created by zealot-1
+ *       ├─> ops task-sub1 claimed by haiku-1
+ *       │   └─> ops task-sub1 completed by haiku-1
+ *       └─> ops task-sub2 claimed by haiku-2
+ * ```
+ */
+export function causalityText(causality: Causality, colours: Palette): string[] {
+  const lines = [colours.bold(causality.heading)];
+  const label = (node: CausalityNode) => {
+    const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(shortId).join(', ')})`);
+    return `${colours.primitive(node.event.primitive)} ${node.description}${links}`;
+  };
+  const walk = (node: CausalityNode, prefix: string) => {
+    node.children.forEach((child, index) => {
+      const last = index === node.children.length - 1;
+      lines.push(`${prefix}${last ? '└─> ' : '├─> '}${label(child)}`);
+      walk(child, prefix + (last ? '    ' : '│   '));
+    });
+  };
+  const { root } = causality;
+  if (root.missingParent !== null) {
+    lines.push(`[root] ${colours.dim(`(missing parent ${root.missingParent})`)}`);
+    lines.push(`  └─> ${label(root)}`);
+    walk(root, '      ');
+  } else {
+    lines.push(`[root] ${label(root)}`);
+    walk(root, '  ');
+  }
+  return lines;
+}

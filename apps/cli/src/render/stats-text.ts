@@ -1,0 +1,58 @@
+import type { StoreStats } from '@tracekernel/store';
+import { formatTime } from './format-time.js';
+import type { Palette } from './palette.js';
+
+/** `trace stats --json`. */
+export interface StatsJson {
+  path: string;
+  bytes: number;
+  schema_version: number;
+  events: number;
+  first_ts: string | null;
+  last_ts: string | null;
+  by_primitive: Array<{ primitive: string; count: number }>;
+  by_type: Array<{ primitive: string; type: string; count: number }>;
+  by_agent: Array<{ agent: string | null; count: number }>;
+}
+
+export function statsJson(path: string, stats: StoreStats): StatsJson {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    path,
+    bytes: stats.bytes,
+    schema_version: stats.schemaVersion,
+    events: stats.events,
+    first_ts: iso(stats.firstTs),
+    last_ts: iso(stats.lastTs),
+    by_primitive: stats.byPrimitive.map(({ primitive, count }) => ({ primitive, count })),
+    by_type: stats.byType.map(({ primitive, type, count }) => ({ primitive, type, count })),
+    by_agent: stats.byAgent.map(({ agent, count }) => ({ agent, count })),
+  };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function table(rows: Array<[string, number]>): string[] {
+  const width = Math.max(0, ...rows.map(([name]) => name.length));
+  return rows.map(([name, count]) => `  ${name.padEnd(width)}  ${count}`);
+}
+
+export function statsText(stats: StatsJson, colours: Palette): string[] {
+  const lines = [
+    `${colours.bold('Store:')} ${stats.path} (${formatBytes(stats.bytes)}, schema version ${stats.schema_version})`,
+  ];
+  if (stats.events === 0) {
+    lines.push(`${colours.bold('Events:')} 0 (the store is empty)`);
+    return lines;
+  }
+  const span = `from ${formatTime(Date.parse(stats.first_ts!))} to ${formatTime(Date.parse(stats.last_ts!))} UTC`;
+  lines.push(`${colours.bold('Events:')} ${stats.events}, ${span}`);
+  lines.push('', colours.bold('By primitive:'), ...table(stats.by_primitive.map((row) => [row.primitive, row.count])));
+  lines.push('', colours.bold('By type:'), ...table(stats.by_type.map((row) => [`${row.primitive}.${row.type}`, row.count])));
+  lines.push('', colours.bold('By agent:'), ...table(stats.by_agent.map((row) => [row.agent ?? '(none)', row.count])));
+  return lines;
+}

@@ -1,0 +1,17 @@
+import type { Timeline } from '@tracekernel/projector';
+import { formatTime } from './format-time.js';
+import type { Palette } from './palette.js';
+
+/** The width of the primitive column; `knowledge` is the longest built-in primitive. */
+const PRIMITIVE_WIDTH = 9;
+
+/** `2025-10-22 14:00:00 | ops       | task-sub1 claimed by haiku-1`, under the timeline's heading. */
+export function timelineText(timeline: Timeline, colours: Palette): string[] {
+  const lines = [colours.bold(timeline.heading)];
+  if (timeline.entries.length === 0) lines.push('No events.');
+  for (const { event, description } of timeline.entries) {
+    const primitive = colours.primitive(event.primitive, event.primitive.padEnd(PRIMITIVE_WIDTH));
+    lines.push(`${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}`);
+  }
+  return lines;
+}
