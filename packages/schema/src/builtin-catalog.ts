@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrimitiveDefinition } from './catalog.js';
+import { runPrimitive } from './run-record.js';
 
 const text = z.string().min(1).max(64 * 1024);
 const name = z.string().min(1).max(512);
@@ -128,6 +129,7 @@ export const builtinPrimitives = {
       },
     },
   },
+  run: runPrimitive,
 } as const satisfies Record<string, PrimitiveDefinition>;
 
 export type BuiltinPrimitives = typeof builtinPrimitives;
