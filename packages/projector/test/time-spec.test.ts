@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveTime } from '@tracekernel/projector';
+import { minute, openFixture, paymentStory, T0, type Fixture, type Story } from './store-fixture.js';
+
+const now = Date.UTC(2025, 9, 22, 18, 0, 0);
+const at = (spec: string) => resolveTime(null, spec, { flag: '--since', now });
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+const D = 24 * H;
+
+describe('resolveTime without a store', () => {
+  it('parses ISO times with a zone', async () => {
+    expect(await at('2025-10-22T14:00:00Z')).toBe(T0);
+    expect(await at('2025-10-22T14:00:00.250Z')).toBe(T0 + 250);
+    expect(await at('2025-10-22T16:00:00+02:00')).toBe(T0);
+    expect(await at('2025-10-22T09:30:00-0430')).toBe(T0);
+    expect(await at('2025-10-22 16:00+02')).toBe(T0);
+  });
+
+  it('reads ISO times without a zone, and dates, as UTC', async () => {
+    expect(await at('2025-10-22 14:00:00')).toBe(T0);
+    expect(await at('2025-10-22T14:00:00')).toBe(T0);
+    expect(await at('2025-10-22 14:00')).toBe(T0);
+    expect(await at('2025-10-22')).toBe(Date.UTC(2025, 9, 22));
+  });
+
+  it('parses relative times, with or without "ago"', async () => {
+    expect(await at('2h ago')).toBe(now - 2 * H);
+    expect(await at('30m')).toBe(now - 30 * M);
+    expect(await at('1d')).toBe(now - D);
+    expect(await at('90s')).toBe(now - 90 * S);
+    expect(await at('2 hours ago')).toBe(now - 2 * H);
+    expect(await at('3 days ago')).toBe(now - 3 * D);
+    expect(await at('1w')).toBe(now - 7 * D);
+    expect(await at('1 minute ago')).toBe(now - M);
+    expect(await at('1.5h')).toBe(now - 90 * M);
+    expect(await at('  2H  AGO ')).toBe(now - 2 * H);
+  });
+
+  it('parses now', async () => {
+    expect(await at('now')).toBe(now);
+    expect(await resolveTime(null, 'NOW', { flag: '--until', now })).toBe(now);
+  });
+
+  it('rejects anything else with E_INVALID_TIME naming the flag', async () => {
+    for (const spec of ['xyz', '', '2h from now', '5 parsecs ago', '2025-13-01', '2025-02-30', '2025-10-22 25:00', '12345', 'yesterday']) {
+      await expect(resolveTime(null, spec, { flag: '--until', now })).rejects.toMatchObject({
+        code: 'E_INVALID_TIME',
+        message: `--until: could not parse "${spec}"; expected an ISO time, a relative time like "2h ago", or "last wake"`,
+      });
+    }
+  });
+});
+
+describe('resolveTime "last wake"', () => {
+  let f: Fixture;
+  let s: Story;
+  beforeEach(() => {
+    f = openFixture();
+    s = paymentStory(f);
+  });
+  afterEach(() => f.cleanup());
+
+  it("is the ts of the agent's latest spawn.wake", async () => {
+    expect(await resolveTime(f.store, 'last wake', { flag: '--since', agent: 'zealot-1' })).toBe(s.wake2.ts);
+    expect(await resolveTime(f.store, 'Last  Wake', { flag: '--since', agent: 'zealot-1' })).toBe(minute(40));
+  });
+
+  it('needs an agent (usage error)', async () => {
+    const error = resolveTime(f.store, 'last wake', { flag: '--since' });
+    await expect(error).rejects.toMatchObject({ code: 'E_USAGE', exitCode: 2, message: '--since "last wake" needs --agent' });
+  });
+
+  it('fails with E_NOT_FOUND for an agent that never woke', async () => {
+    await expect(resolveTime(f.store, 'last wake', { flag: '--since', agent: 'haiku-1' })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it('needs a store', async () => {
+    await expect(resolveTime(null, 'last wake', { flag: '--since', agent: 'zealot-1' })).rejects.toMatchObject({ code: 'E_NO_STORE' });
+  });
+});
