@@ -5,3 +5,8 @@ export { foldTaskState, taskState, type TaskState, type TaskStatus } from './tas
 export { resolveSubject, type Subject } from './subject.js';
 export { resolveTime, type ResolveTimeOptions } from './time-spec.js';
 export { compareEvents } from './event-order.js';
+export { foldRuns, type FoldedRun, type FoldedRuns, type FoldRunsOptions, type RunProblem } from './runs/fold-runs.js';
+export { listRuns, newestFirst, type RunQuery, type RunList, type RunReadOptions } from './runs/list-runs.js';
+export { findRun, attemptOrder, type RunDetail } from './runs/find-run.js';
+export { verifyRuns, verifyRunStore, type RunVerification } from './runs/verify-runs.js';
+export { processLiveness, type RunnerLiveness } from './runs/runner-liveness.js';
