@@ -21,6 +21,9 @@ export interface EventTypeDefinition {
   targetParentField?: string;
 }
 
+/** What a typed helper accepts as metadata for an event type: its schema's input. */
+export type MetadataInput<D extends EventTypeDefinition> = z.input<D['metadata']>;
+
 export interface PrimitiveDefinition {
   summary: string;
   /** What the target of this primitive's events is, e.g. `task` or `channel`; null when it has none. */

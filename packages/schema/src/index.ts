@@ -16,6 +16,7 @@ export {
   type EventInput,
   type PreparedEvent,
   type EventTypeDefinition,
+  type MetadataInput,
   type PrimitiveDefinition,
 } from './catalog.js';
 export { builtinPrimitives, type BuiltinPrimitives } from './builtin-catalog.js';

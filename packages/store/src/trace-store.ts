@@ -30,7 +30,7 @@ export interface Ancestry {
 }
 
 export interface NameUsage {
-  /** How many events this name acted in as agent_id (capped at 1 when only existence matters). */
+  /** Whether any event has this name as its agent_id. */
   asAgent: boolean;
   /** Primitives whose events target this name, e.g. ['ops'] for a task, ['bridge'] for a channel. */
   asTargetOf: string[];
@@ -74,7 +74,7 @@ export interface TraceStore {
    */
   descendants(ids: readonly string[], options?: { limit?: number }): Promise<TraceEvent[]>;
 
-  /** The chain of parent_event_id links above an event, root first, ending with the event. */
+  /** The chain of parent_event_id links above an event, root first, ending with the event (at most maxDepth links, default 10,000). */
   ancestors(id: string, options?: { maxDepth?: number }): Promise<Ancestry>;
 
   /** Targets whose parent is one of `targets` (e.g. subtasks through parent_task_id), transitively. */

@@ -96,10 +96,10 @@ export class SqliteTraceStore implements TraceStore {
   /**
    * The synchronous append, for writers that must finish inside a process 'exit' handler.
    * Waits for other writers (busy timeout plus retries) rather than failing with SQLITE_BUSY.
+   * `events` is iterated once per attempt, so a lazily decoding iterable must be restartable.
    */
-  appendSync(events: readonly PreparedEvent[]): AppendResult[] {
+  appendSync(events: Iterable<PreparedEvent>): AppendResult[] {
     if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
-    if (events.length === 0) return [];
     const statements = (this.#statements ??= this.prepareWriteStatements());
     const addedNames: string[] = [];
     const addedKinds: string[] = [];
@@ -378,7 +378,8 @@ export class SqliteTraceStore implements TraceStore {
 
   async ancestors(id: string, options: { maxDepth?: number } = {}): Promise<Ancestry> {
     return this.#read(async () => {
-      const maxDepth = options.maxDepth ?? 100_000;
+      // The cap also ends a cycle, which only a parent stored after its child can create.
+      const maxDepth = options.maxDepth ?? 10_000;
       const result = await sql<EventRow & { depth: number }>`
         WITH RECURSIVE up(seq, depth) AS (
           SELECT seq, 0 FROM events WHERE id = ${idToBlob(id)}
@@ -389,7 +390,8 @@ export class SqliteTraceStore implements TraceStore {
           SELECT p.seq, up.depth + 1 FROM up JOIN events e ON e.seq = up.seq JOIN events p ON p.id = e.parent_id
           WHERE up.depth < ${maxDepth}
         )
-        SELECT ${sql.raw(EVENT_COLUMN_LIST)}, up.depth FROM up JOIN ${sql.raw(EVENT_SOURCE)} ON e.seq = up.seq
+        SELECT ${sql.raw(EVENT_COLUMN_LIST)}, up.depth
+        FROM up JOIN events e ON e.seq = up.seq LEFT JOIN events p ON p.seq = e.parent
         ORDER BY up.depth DESC`.execute(this.#db);
       const chain = this.#decode(result.rows);
       const top = chain[0];
