@@ -1,0 +1,201 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { EventEmitter } from 'eventemitter3';
+import { EventCatalog, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
+import { storePathForWriting } from '@tracekernel/store';
+import { EventWriter } from './event-writer.js';
+import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
+
+export interface TracerOptions {
+  /** The agent every event is attributed to. */
+  agentId: string;
+  /** The store file; by default TRACE_DB or the nearest `.trace/trace.db`, else `./.trace/trace.db`. */
+  db?: string;
+  /** Session id stamped on every event unless an event names its own; default TRACE_SESSION. */
+  session?: string;
+  catalog?: EventCatalog;
+  /** Events per group commit (default 4096). */
+  batchSize?: number;
+  /** How long the writer lets a small batch grow before committing it (default 20 ms). */
+  flushIntervalMs?: number;
+  /** Bytes of events in flight before emit() waits for the writer (default 16 MiB). */
+  bufferBytes?: number;
+  /** How long the process 'exit' handler waits for the writer before spooling (default 10 s). */
+  exitTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface EmitFields {
+  target?: string | null;
+  session?: string | null;
+  metadata?: Record<string, unknown>;
+  idempotencyKey?: string | null;
+  /** Epoch ms; by default now (and the id's time). */
+  ts?: number;
+}
+
+export interface Causation {
+  /** The primary cause; `null` for none. By default the enclosing within(), else TRACE_PARENT. */
+  parent?: string | null;
+  /** Further causes (fan-in). */
+  causes?: readonly string[];
+}
+
+export interface TracerStats {
+  emitted: number;
+  written: number;
+  duplicates: number;
+  /** Emitted but not yet durable. */
+  pending: number;
+  spooled: number;
+  replayed: number;
+  errors: number;
+  lastError: string | null;
+}
+
+interface TracerEvents {
+  event: (event: TraceEvent) => void;
+  error: (error: Error) => void;
+}
+
+/** Members of Tracer that a primitive's helper namespace must not shadow (e.g. a `run` primitive). */
+const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'storePath']);
+
+export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
+
+/**
+ * What an agent imports to record what it does. `emit` validates and returns the new event's id
+ * at once; a worker thread makes events durable in group commits.
+ */
+export class Tracer {
+  readonly agentId: string;
+  readonly storePath: string;
+  readonly catalog: EventCatalog;
+  readonly #session: string | null;
+  readonly #envParent: string | null;
+  readonly #context = new AsyncLocalStorage<string>();
+  readonly #bus = new EventEmitter<TracerEvents>();
+  readonly #writer: EventWriter;
+  readonly #exitTimeoutMs: number;
+  readonly #onExit = () => this.#writer.flushSync(this.#exitTimeoutMs);
+  #emitted = 0;
+  #lastError: string | null = null;
+  #closed = false;
+
+  constructor(options: TracerOptions) {
+    const env = options.env ?? process.env;
+    this.agentId = options.agentId;
+    this.catalog = options.catalog ?? new EventCatalog();
+    this.storePath = storePathForWriting({ db: options.db, env });
+    this.#session = options.session ?? env.TRACE_SESSION ?? null;
+    this.#envParent = env.TRACE_PARENT && isEventId(env.TRACE_PARENT) ? env.TRACE_PARENT : null;
+    this.#exitTimeoutMs = options.exitTimeoutMs ?? 10_000;
+    this.#writer = new EventWriter({
+      storePath: this.storePath,
+      batchSize: options.batchSize ?? 4096,
+      flushIntervalMs: options.flushIntervalMs ?? 20,
+      bufferBytes: options.bufferBytes ?? 16 * 1024 * 1024,
+      onError: (error) => {
+        this.#lastError = error.message;
+        this.#bus.emit('error', error);
+      },
+    });
+    process.on('exit', this.#onExit);
+    this.#addHelpers(builtinPrimitives);
+  }
+
+  #addHelpers(primitives: Record<string, PrimitiveDefinition>): void {
+    const helpers = buildHelpers(primitives, (primitive, type, fields, causation) => this.emit(primitive, type, fields, causation));
+    for (const [name, namespace] of Object.entries(helpers)) {
+      if (TRACER_MEMBERS.has(name)) continue;
+      const self = this as unknown as Record<string, Record<string, unknown>>;
+      self[name] = { ...self[name], ...namespace };
+    }
+  }
+
+  /**
+   * Records an event and returns its id at once. Throws a TraceError when the event does not match
+   * the catalog (naming the field); never because of storage.
+   */
+  emit(primitive: string, type: string, fields: EmitFields = {}, causation: Causation = {}): string {
+    const parent = causation.parent === undefined ? this.currentParent() : causation.parent;
+    const prepared = this.catalog.prepare({
+      primitive,
+      type,
+      agent_id: this.agentId,
+      target_id: fields.target ?? null,
+      session_id: fields.session === undefined ? this.#session : fields.session,
+      parent_event_id: parent,
+      causes: causation.causes ?? [],
+      idempotency_key: fields.idempotencyKey ?? null,
+      metadata: fields.metadata ?? {},
+      ...(fields.ts === undefined ? {} : { ts: fields.ts }),
+    });
+    if (this.#closed) throw new Error('tracer is closed');
+    this.#writer.write(prepared);
+    this.#emitted++;
+    if (this.#bus.listenerCount('event') > 0) this.#bus.emit('event', prepared.event);
+    return prepared.event.id;
+  }
+
+  /** Runs `fn` with `eventId` as the default parent of every event it emits, across awaits. */
+  within<T>(eventId: string, fn: () => T): T {
+    return this.#context.run(eventId, fn);
+  }
+
+  /** The parent an event emitted here would get: the enclosing within(), else TRACE_PARENT. */
+  currentParent(): string | null {
+    return this.#context.getStore() ?? this.#envParent;
+  }
+
+  /** An environment for a child process whose tracer should nest its events under `eventId`. */
+  childEnv(eventId: string | null = this.currentParent(), env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+    const child: NodeJS.ProcessEnv = { ...env, TRACE_DB: this.storePath };
+    if (eventId) child.TRACE_PARENT = eventId;
+    else delete child.TRACE_PARENT;
+    return child;
+  }
+
+  /** Adds a primitive (or more types to one) to this tracer's catalog. */
+  register(name: string, definition: PrimitiveDefinition): this {
+    this.catalog.registerPrimitive(name, definition);
+    this.#addHelpers({ [name]: definition });
+    return this;
+  }
+
+  /** Live subscribers: 'event' for every event emitted here, 'error' for every storage failure. */
+  on<E extends keyof TracerEvents>(event: E, listener: TracerEvents[E]): this {
+    this.#bus.on(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof TracerEvents>(event: E, listener: TracerEvents[E]): this {
+    this.#bus.off(event, listener as never);
+    return this;
+  }
+
+  /** Resolves once every event emitted so far is durable. */
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#writer.close();
+    process.off('exit', this.#onExit);
+  }
+
+  stats(): TracerStats {
+    const counts = this.#writer.counts();
+    return {
+      emitted: this.#emitted,
+      written: counts.written,
+      duplicates: counts.duplicates,
+      pending: counts.published - counts.committed,
+      spooled: counts.spooled,
+      replayed: counts.replayed,
+      errors: counts.errors,
+      lastError: this.#lastError,
+    };
+  }
+}
