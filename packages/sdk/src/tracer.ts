@@ -4,6 +4,7 @@ import { EventCatalog, builtinPrimitives, isEventId, type PrimitiveDefinition, t
 import { storePathForWriting } from '@tracekernel/store';
 import { EventWriter } from './event-writer.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
+import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './run.js';
 
 export interface TracerOptions {
   /** The agent every event is attributed to. */
@@ -140,6 +141,11 @@ export class Tracer {
   /** Runs `fn` with `eventId` as the default parent of every event it emits, across awaits. */
   within<T>(eventId: string, fn: () => T): T {
     return this.#context.run(eventId, fn);
+  }
+
+  /** Records one execution of a task around `fn` (start, end, status, error, retries); see {@link runTask}. */
+  run<T>(options: TracerRunOptions, fn: (run: RunHandle) => Promise<T> | T): Promise<RunOutcome<T>> {
+    return runTask(this, options, fn);
   }
 
   /** The parent an event emitted here would get: the enclosing within(), else TRACE_PARENT. */
