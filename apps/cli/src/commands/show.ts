@@ -78,7 +78,9 @@ export default class Show extends TraceCommand<typeof Show> {
       }
       if (candidates.length > 1) {
         const choices = candidates.map((candidate) =>
-          candidate.kind === 'event' ? `an event (trace ${candidate.id})` : `a ${candidate.kind} (trace --${candidate.kind} ${candidate.id})`,
+          candidate.kind === 'event'
+            ? `an event (trace ${candidate.id})`
+            : `${candidate.kind === 'agent' ? 'an' : 'a'} ${candidate.kind} (trace --${candidate.kind} ${candidate.id})`,
         );
         throw new TraceError('E_AMBIGUOUS', `"${name}" is ambiguous: it is ${choices.join(', ')}`);
       }
