@@ -84,3 +84,23 @@ export function stackHash(stack: string | undefined): string | null {
   const frames = stack.split('\n').slice(1).map((line) => line.trim().replace(/:\d+:\d+\)?$/, ''));
   return `sha256:${sha256(frames.join('\n')).slice(0, 16)}`;
 }
+
+/**
+ * The config_digest of a config file: the canonical JSON of its contents when it is JSON, so
+ * reformatting it changes nothing; otherwise `sha256:` of its bytes. Throws E_NOT_FOUND when unreadable.
+ */
+export function configFileDigest(path: string): string {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (error) {
+    throw new TraceError('E_NOT_FOUND', `config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content.toString('utf8'));
+  } catch {
+    return `sha256:${sha256(content)}`;
+  }
+  return configDigest(parsed);
+}
