@@ -1,0 +1,28 @@
+import { Args } from '@oclif/core';
+import type { RunRecord } from '@tracekernel/schema';
+import { TraceCommand } from '../../base-command.js';
+
+export default class RunsShow extends TraceCommand<typeof RunsShow> {
+  static override summary = 'Show one run: its attempt chain, error, durations, digests and runner.';
+
+  static override examples = [
+    '<%= config.bin %> runs show 019a5f7e-8c2e-7d41-9a1b-3c4d5e6f7a8b',
+    '<%= config.bin %> runs show report-2025-11-04 --json',
+  ];
+
+  static override args = {
+    run: Args.string({ description: 'The span_id or the idempotency_key of the run', required: true }),
+  };
+
+  async run(): Promise<{ run: RunRecord; attempts: RunRecord[] }> {
+    const { findRun } = await import('@tracekernel/projector');
+    const store = await this.openStore('read');
+    const detail = await findRun(store, this.args.run);
+    if (!this.jsonEnabled()) {
+      const { palette } = await import('../../render/palette.js');
+      const { runDetailText } = await import('../../render/run-records-text.js');
+      for (const line of runDetailText(detail, palette())) this.log(line);
+    }
+    return { run: detail.run, attempts: detail.attempts };
+  }
+}
