@@ -1,0 +1,82 @@
+// Ingest into a fresh tracekernel store: through the SDK (`--via sdk`, what agents do) or straight
+// into SqliteTraceStore.appendSync (`--via store`, the store's own cost without the SDK).
+import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { EventCatalog } from '@tracekernel/schema';
+import { SqliteTraceStore } from '@tracekernel/store';
+import { args, report, round } from '../lib/child.js';
+import { createSwarm } from '../lib/swarm-data.js';
+
+const { db: path, events, via = 'sdk', batch = '1000', tracers: tracersMode = 'agents' } = args();
+const swarm = createSwarm({ events: Number(events) });
+for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+
+async function viaStore() {
+  const store = SqliteTraceStore.open({ path, mode: 'write' });
+  const catalog = new EventCatalog();
+  const size = Number(batch);
+  const started = performance.now();
+  let prepared = [];
+  for (let e; (e = swarm.next()); ) {
+    const p = catalog.prepare({
+      primitive: e.primitive, type: e.type, agent_id: e.agent, target_id: e.target, session_id: e.session,
+      ts: e.ts, parent_event_id: e.parent, causes: e.causes, metadata: e.metadata,
+    });
+    swarm.commit(p.event.id);
+    prepared.push(p);
+    if (prepared.length === size) {
+      store.appendSync(prepared);
+      prepared = [];
+    }
+  }
+  if (prepared.length > 0) store.appendSync(prepared);
+  await store.close();
+  return { seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * `--tracers agents`: one tracer per agent (50), as when an orchestrator runs its agents in one
+ * process; `--tracers one`: a single tracer for the whole stream (agent names go into the session).
+ */
+async function viaSdk() {
+  const { createTracer } = await import('@tracekernel/sdk');
+  const perAgent = tracersMode === 'agents';
+  const tracers = new Map();
+  const tracerFor = (agent) => {
+    const key = perAgent ? agent : 'swarm';
+    let tracer = tracers.get(key);
+    if (!tracer) tracers.set(key, (tracer = createTracer({ agentId: key, db: path })));
+    return tracer;
+  };
+  const started = performance.now();
+  for (let e; (e = swarm.next()); ) {
+    const id = tracerFor(e.agent).emit(
+      e.primitive, e.type,
+      { target: e.target, metadata: e.metadata, session: perAgent ? e.session : e.agent, ts: e.ts },
+      { parent: e.parent, causes: e.causes },
+    );
+    swarm.commit(id);
+  }
+  const emitted = performance.now();
+  await Promise.all([...tracers.values()].map((tracer) => tracer.close()));
+  const seconds = (performance.now() - started) / 1000;
+  let written = 0;
+  let spooled = 0;
+  for (const tracer of tracers.values()) {
+    written += tracer.stats().written;
+    spooled += tracer.stats().spooled;
+  }
+  return { seconds, tracers: tracers.size, emit_seconds: round((emitted - started) / 1000, 2), written, spooled };
+}
+
+const { seconds, ...extra } = via === 'store' ? await viaStore() : await viaSdk();
+const manifest = swarm.manifest();
+writeFileSync(`${path}.manifest.json`, JSON.stringify(manifest));
+const bytes = statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+report({
+  via,
+  events: manifest.events,
+  seconds: round(seconds, 2),
+  events_per_s: round(manifest.events / seconds),
+  bytes_per_event: round(bytes / manifest.events, 1),
+  ...extra,
+});

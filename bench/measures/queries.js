@@ -1,0 +1,136 @@
+// Read benchmarks on an ingested tracekernel store, each beside the same question asked of the
+// naive schema. Latencies are per call on a warm store (the way `trace` and dashboards ask).
+import { readFileSync } from 'node:fs';
+import * as projector from '@tracekernel/projector';
+import { SqliteTraceStore } from '@tracekernel/store';
+import { args, percentile, median, report, round } from '../lib/child.js';
+import { openExisting } from '../lib/naive-schema.js';
+import { querySubjects } from '../lib/swarm-data.js';
+
+const { tk: tkPath, naive: naivePath, count: countArg = '500', reps: repsArg = '10' } = args();
+const count = Number(countArg);
+const reps = Number(repsArg);
+const tkManifest = JSON.parse(readFileSync(`${tkPath}.manifest.json`, 'utf8'));
+const naiveManifest = JSON.parse(readFileSync(`${naivePath}.manifest.json`, 'utf8'));
+const subjects = querySubjects({ count, ...tkManifest });
+const store = SqliteTraceStore.open({ path: tkPath, mode: 'read' });
+const naive = openExisting(naivePath);
+
+async function time(fn) {
+  const started = process.hrtime.bigint();
+  const result = await fn();
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
+}
+
+/** Runs fn(i) for i < n after a warm-up on other subjects; returns sorted latencies and the last result. */
+async function latencies(n, fn, warmup = Math.min(20, n)) {
+  for (let i = 0; i < warmup; i++) await fn(n - 1 - i);
+  const ms = [];
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const t = await time(() => fn(i));
+    ms.push(t.ms);
+    size += t.result;
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: round(percentile(ms, 50), 3), p99: round(percentile(ms, 99), 3), mean_size: round(size / n, 1) };
+}
+
+// ---- naive schema: the same questions in plain SQL on text ids ---------------------------------
+const naiveRow = (row) => ({ ...row, metadata: JSON.parse(row.metadata) });
+const naiveTargetEvents = naive.prepare('SELECT * FROM events WHERE target_id = ? ORDER BY timestamp, id');
+const naiveCaused = naive.prepare(`
+  WITH RECURSIVE caused(id) AS (
+    SELECT value FROM json_each(?)
+    UNION SELECT e.id FROM events e JOIN caused c ON e.parent_event_id = c.id)
+  SELECT e.* FROM caused c CROSS JOIN events e ON e.id = c.id ORDER BY e.timestamp, e.id`);
+const naiveAgentSince = naive.prepare(
+  'SELECT * FROM events WHERE agent_id = ? AND timestamp >= ? ORDER BY timestamp DESC, id DESC LIMIT ?');
+const naiveSubtree = naive.prepare(`
+  WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT e.id FROM events e JOIN sub ON e.parent_event_id = sub.id)
+  SELECT e.* FROM sub CROSS JOIN events e ON e.id = sub.id`);
+const naiveAncestors = naive.prepare(`
+  WITH RECURSIVE up(id, depth) AS (
+    SELECT ?, 0 UNION ALL SELECT e.parent_event_id, up.depth + 1 FROM up JOIN events e ON e.id = up.id WHERE e.parent_event_id IS NOT NULL)
+  SELECT e.*, up.depth FROM up JOIN events e ON e.id = up.id ORDER BY up.depth DESC`);
+
+/** A task's events and everything they caused: what the projector's task timeline shows, minus subtasks (the naive schema cannot find them without a scan). */
+function naiveTaskTimeline(task) {
+  const own = naiveTargetEvents.all(task);
+  return naiveCaused.all(JSON.stringify(own.map((row) => row.id))).map(naiveRow);
+}
+
+function naiveCausality(rootId) {
+  const rows = naiveSubtree.all(rootId).map(naiveRow);
+  const nodes = new Map(rows.map((row) => [row.id, { event: row, children: [] }]));
+  for (const node of nodes.values()) nodes.get(node.event.parent_event_id)?.children.push(node);
+  const order = (a, b) => a.event.timestamp - b.event.timestamp || (a.event.id < b.event.id ? -1 : 1);
+  for (const node of nodes.values()) node.children.sort(order);
+  return { root: nodes.get(rootId), size: nodes.size };
+}
+
+const countNodes = (node) => 1 + node.children.reduce((sum, child) => sum + countNodes(child), 0);
+
+// ---- the measures ----------------------------------------------------------------------------
+const out = { events: tkManifest.events, count, reps };
+
+out.timeline = await latencies(count, async (i) => (await projector.timeline(store, { task: subjects.tasks[i] })).entries.length);
+out.naive_timeline = await latencies(count, async (i) => naiveTaskTimeline(subjects.tasks[i]).length);
+out.store_task_events = await latencies(count, async (i) => (await store.query({ targets: [subjects.tasks[i]] })).length);
+
+out.agent_since = await latencies(count, async (i) =>
+  (await projector.timeline(store, { agent: subjects.agents[i], since: subjects.since[i], limit: 100 })).entries.length);
+out.naive_agent_since = await latencies(count, async (i) =>
+  naiveAgentSince.all(subjects.agents[i], subjects.since[i], 100).map(naiveRow).length);
+
+/** Records a failing measure as an error instead of losing the whole run. */
+async function guarded(name, fn) {
+  try {
+    out[name] = await fn();
+  } catch (error) {
+    out[name] = { error: String(error.message ?? error).split('\n')[0] };
+  }
+}
+
+async function repeat(n, fn) {
+  const runs = [];
+  let result;
+  for (let i = 0; i <= n; i++) {
+    const t = await time(fn);
+    if (i > 0) runs.push(t.ms); // the first run warms the cache
+    result = t.result;
+  }
+  return { runs, result };
+}
+
+const catalog = new (await import('@tracekernel/schema')).EventCatalog();
+await guarded('causality_10k', async () => {
+  const { runs, result } = await repeat(reps, () => projector.causality(store, tkManifest.subtreeRoot, catalog));
+  return { median: round(median(runs), 1), min: round(Math.min(...runs), 1), nodes: countNodes(result.root), via: 'projector.causality' };
+});
+const naiveCausalityRuns = [];
+let naiveCausalitySize = 0;
+for (let i = 0; i <= reps; i++) {
+  const t = await time(() => naiveCausality(naiveManifest.subtreeRoot));
+  if (i > 0) naiveCausalityRuns.push(t.ms);
+  naiveCausalitySize = countNodes(t.result.root);
+}
+out.naive_causality_10k = { median: round(median(naiveCausalityRuns), 1), min: round(Math.min(...naiveCausalityRuns), 1), nodes: naiveCausalitySize };
+
+await guarded('ancestors_500', async () => {
+  const { runs, result } = await repeat(reps * 5, () => store.ancestors(tkManifest.chainTip));
+  return { median: round(median(runs), 2), chain: result.chain.length };
+});
+
+const naiveAncestorRuns = [];
+let naiveChainLength = 0;
+for (let i = 0; i <= reps * 5; i++) {
+  const t = await time(() => naiveAncestors.all(naiveManifest.chainTip).map(naiveRow));
+  if (i > 0) naiveAncestorRuns.push(t.ms);
+  naiveChainLength = t.result.length;
+}
+out.naive_ancestors_500 = { median: round(median(naiveAncestorRuns), 2), chain: naiveChainLength };
+
+await store.close();
+naive.close();
+report(out);
