@@ -123,6 +123,25 @@ describe('append and get', () => {
     }
   });
 
+  it('a batch that fails part-way stores nothing, and forgets the names it had added', async () => {
+    const known = t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'known' });
+    const good = prepare({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'new-agent', session_id: 'new-session' });
+    // A NOT NULL violation on the second event stands in for any failure inside the transaction.
+    const bad = { ...prepare({ primitive: 'spawn', type: 'wake', ts: minute(2) }), metadataJson: null as unknown as string };
+    expect(() => t.store.appendSync([good, bad])).toThrow(expect.objectContaining({ code: 'E_STORE' }));
+    expect(await t.store.query({})).toEqual([known]);
+
+    // Another connection now takes the name ids the rolled-back batch had used.
+    const other = SqliteTraceStore.open({ path: t.path, mode: 'write' });
+    const squatter = prepare({ primitive: 'spawn', type: 'wake', ts: minute(3), agent_id: 'squatter', session_id: 'squatter-session' });
+    other.appendSync([squatter]);
+    await other.close();
+
+    expect(await t.store.append([good])).toEqual([{ id: good.event.id, inserted: true }]);
+    expect(await t.store.query({})).toEqual([known, good.event, squatter.event]);
+    expect(ids(await t.store.query({ agent: 'new-agent' }))).toEqual([good.event.id]);
+  });
+
   it('a store opened for reading refuses to append', async () => {
     t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0) });
     const reader = SqliteTraceStore.open({ path: t.path, mode: 'read' });
