@@ -22,7 +22,10 @@ import {
 } from './run-metadata.js';
 
 export interface TracerRunOptions extends RunOptions {
-  /** How long to wait for the start to be durable before running anyway (default 5000 ms). */
+  /**
+   * How long to wait for the start to be durable before running anyway: default 5000 ms, and no
+   * limit when an idempotencyKey is given (a duplicate must be known before fn runs).
+   */
   startTimeoutMs?: number;
   /** The start's parent event; default the enclosing within(), else TRACE_PARENT. */
   parent?: string | null;
@@ -135,8 +138,13 @@ export async function runTask<T>(tracer: Tracer, options: TracerRunOptions, fn: 
     idempotencyKey: runStartEventKey(lineage.idempotencyKey),
   }, { parent: outerParent });
 
-  const durable = await withTimeout(tracer.flush(), options.startTimeoutMs ?? 5000);
-  if (!durable) report(`run ${spanId}: the start was not durable after ${options.startTimeoutMs ?? 5000} ms; running anyway`);
+  // With an explicit idempotency key, "has this already run?" must be answered before fn runs, so
+  // the wait is unbounded (flush always settles: stored, or spooled when the store fails).
+  const startTimeoutMs = options.startTimeoutMs ?? (options.idempotencyKey === undefined ? 5000 : Infinity);
+  const durable = Number.isFinite(startTimeoutMs)
+    ? await withTimeout(tracer.flush(), startTimeoutMs)
+    : await tracer.flush().then(() => true);
+  if (!durable) report(`run ${spanId}: the start was not durable after ${startTimeoutMs} ms; running anyway`);
   const reader = durable ? readerFor(tracer) : null;
   if (reader) {
     try {
