@@ -320,8 +320,9 @@ export function parseRunRecordInput(value: unknown): RunRecord {
   const input = value as Record<string, unknown>;
   const started = timeOf(input, 'started_at', 'started_at_ts', true)!;
   const ended = timeOf(input, 'ended_at', 'ended_at_ts', false);
-  const status = input.status;
-  if (status === 'abandoned') throw new TraceError('E_SCHEMA', 'status: "abandoned" is derived by readers; store "running"');
+  // `abandoned` is what a reader showed for a running record whose runner was gone: it is stored as running.
+  const status = input.status === 'abandoned' ? 'running' : input.status;
+  if (status === 'running' && ended !== null) throw new TraceError('E_SCHEMA', 'ended_at: must be null while running');
   if (status !== 'running' && status !== undefined && ended === null) {
     throw new TraceError('E_SCHEMA', `ended_at: required when status is ${JSON.stringify(status)}`);
   }
@@ -338,6 +339,7 @@ export function parseRunRecordInput(value: unknown): RunRecord {
     error: null,
     notes: null,
     ...input,
+    status,
     retrieval: runRetrievalSchema.parse(input.retrieval ?? {}),
     io: runIoSchema.parse(input.io ?? {}),
     grants: runGrantsSchema.parse(input.grants ?? {}),
@@ -346,7 +348,7 @@ export function parseRunRecordInput(value: unknown): RunRecord {
     started_at_ts: started,
     ended_at: ended === null ? null : new Date(ended).toISOString(),
     ended_at_ts: ended,
-    duration_ms: input.duration_ms ?? (ended === null ? null : ended - started),
+    duration_ms: ended === null ? null : (input.duration_ms ?? ended - started),
   };
   const result = runRecordSchema.safeParse(withDefaults);
   if (!result.success) throw new TraceError('E_SCHEMA', zodReason(result.error, ''));

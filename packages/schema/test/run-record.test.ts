@@ -90,7 +90,8 @@ describe('parseRunRecordInput', () => {
     expect(() => parseRunRecordInput({ ...base, status: 'done' })).toThrow(/^status: /);
     expect(() => parseRunRecordInput({ ...base, ended_at: undefined })).toThrow(/ended_at: required/);
     expect(() => parseRunRecordInput({ ...base, started_at_ts: 5 })).toThrow(/disagrees/);
-    expect(() => parseRunRecordInput({ ...base, status: 'abandoned' })).toThrow(/derived/);
+    expect(parseRunRecordInput({ ...base, status: 'abandoned', ended_at: null }).status).toBe('running');
+    expect(() => parseRunRecordInput({ ...base, status: 'running' })).toThrow(/ended_at: must be null while running/);
     expect(() => parseRunRecordInput({ ...base, schema_version: 2 })).toThrow(/schema_version/);
     expect(() => parseRunRecordInput({ ...base, extra: 1 })).toThrow(/extra|Unrecognized/);
   });
