@@ -62,7 +62,7 @@ const MIGRATIONS: readonly Migration[] = [
 
 export const LATEST_STORE_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-function hasTables(db: Database.Database): boolean {
+export function hasTables(db: Database.Database): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 1").get() !== undefined;
 }
 

@@ -7,7 +7,7 @@ import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreStats, TraceSt
 import type { EventRow, SqliteDatabase } from './sqlite-database.js';
 import { isBusy, toTraceError } from './sqlite-errors.js';
 import { blobToId, blobToIds, idToBlob, idsToBlob } from './sqlite-id-codec.js';
-import { LATEST_STORE_VERSION, migrate, readStoreVersion } from './sqlite-migrations.js';
+import { LATEST_STORE_VERSION, hasTables, migrate, readStoreVersion } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -62,6 +62,8 @@ export class SqliteTraceStore implements TraceStore {
     let sqlite: Database.Database | undefined;
     try {
       sqlite = new Database(path, { fileMustExist: mode === 'read', timeout: options.busyTimeoutMs ?? 10_000 });
+      // Refuse someone else's database before touching it: WAL mode would rewrite its header.
+      if (mode === 'read' || hasTables(sqlite)) readStoreVersion(sqlite, path);
       retryWhileBusy(() => sqlite!.pragma('journal_mode = WAL'));
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('cache_size = -65536');
@@ -151,7 +153,7 @@ export class SqliteTraceStore implements TraceStore {
       } catch (error) {
         // The rollback took the new names, kinds and rows with it: forget their ids.
         for (const name of addedNames.splice(0)) this.#forgetName(name);
-        for (const kind of addedKinds.splice(0)) this.#kindIds.delete(kind);
+        for (const kind of addedKinds.splice(0)) this.#forgetKind(kind);
         batchSeqs.clear();
         throw error;
       }
@@ -218,6 +220,12 @@ export class SqliteTraceStore implements TraceStore {
   #rememberName(id: number, name: string): void {
     this.#nameIds.set(name, id);
     this.#names.set(id, name);
+  }
+
+  #forgetKind(key: string): void {
+    const id = this.#kindIds.get(key);
+    this.#kindIds.delete(key);
+    if (id !== undefined) this.#kinds.delete(id);
   }
 
   #forgetName(name: string): void {
@@ -302,8 +310,9 @@ export class SqliteTraceStore implements TraceStore {
   async get(ids: readonly string[]): Promise<TraceEvent[]> {
     if (ids.length === 0) return [];
     return this.#read(async () => {
+      // One JSON parameter instead of one per id: SQLite allows at most 32,766 parameters.
       const rows = await this.#selectEvents()
-        .where('e.id', 'in', ids.map(idToBlob))
+        .where('e.id', 'in', sql<Buffer>`(SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))`)
         .orderBy('e.ts')
         .orderBy('e.id')
         .execute();
@@ -327,9 +336,9 @@ export class SqliteTraceStore implements TraceStore {
         select = select.where('e.agent', '=', agent);
       }
       if (query.targets !== undefined) {
-        const targets = (await Promise.all(query.targets.map((target) => this.#nameId(target)))).filter((id) => id !== undefined);
-        if (targets.length === 0) return [];
-        select = select.where('e.target', 'in', targets);
+        if (query.targets.length === 0) return [];
+        const names = JSON.stringify(query.targets);
+        select = select.where('e.target', 'in', sql<number>`(SELECT id FROM names WHERE name IN (SELECT value FROM json_each(${names})))`);
       }
       if (query.kinds !== undefined) {
         const kinds = await this.#kindIdsFor(query.kinds);
@@ -393,9 +402,15 @@ export class SqliteTraceStore implements TraceStore {
         SELECT ${sql.raw(EVENT_COLUMN_LIST)}, up.depth
         FROM up JOIN events e ON e.seq = up.seq LEFT JOIN events p ON p.seq = e.parent
         ORDER BY up.depth DESC`.execute(this.#db);
-      const chain = this.#decode(result.rows);
+      // A cycle repeats events in the walk: keep the chain up to the first repeat.
+      const rows = result.rows.reverse();
+      const seen = new Set<number>();
+      const firstRepeat = rows.findIndex((row) => seen.size === seen.add(row.seq).size);
+      const acyclic = firstRepeat < 0 ? rows : rows.slice(0, firstRepeat);
+      const chain = this.#decode(acyclic).reverse();
       const top = chain[0];
-      return { chain, missingParentId: top?.parent_event_id ?? null };
+      const missingParentId = firstRepeat < 0 ? (top?.parent_event_id ?? null) : null;
+      return { chain, missingParentId };
     });
   }
 
