@@ -56,7 +56,6 @@ export class EventWriter {
       // out of the (much slower) old-generation collector.
       resourceLimits: { maxYoungGenerationSizeMb: 48 },
     });
-    this.#worker.unref();
     this.#worker.on('message', (message: { type: string; code: string; message: string }) => {
       if (message.type === 'error') options.onError(Object.assign(new Error(message.message), { code: message.code }));
     });
@@ -67,6 +66,9 @@ export class EventWriter {
     this.#worker.on('exit', () => {
       this.#workerAlive = false;
     });
+    // After the listeners: adding a 'message' listener refs the worker again. Unref'd, it lets the
+    // agent's process end naturally; the 'exit' handler then waits for the writer.
+    this.#worker.unref();
   }
 
   write(prepared: PreparedEvent): void {
