@@ -2,7 +2,7 @@
 // Every figure that has a baseline is reported as a ratio to it, because this machine is noisy.
 // Each ingest and emit measure runs in its own process (peak RSS and caches are per measure).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,8 +77,10 @@ const queries = await measure('queries', 'queries.js', { tk: db('store'), naive:
 
 // ---- 4: CLI wall time --------------------------------------------------------------------------
 const cliBin = join(root, 'apps/cli/bin/run.js');
-const { querySubjects } = await import('./lib/swarm-data.js');
-const cliTask = querySubjects({ count: 1, tasksCreated: 1000, firstTs: 0, lastTs: 1 }).tasks[0];
+// A task from the middle of the log: early tasks collect many subtasks (their timelines include them).
+const { taskName } = await import('./lib/swarm-data.js');
+const storeManifest = JSON.parse(readFileSync(`${db('store')}.manifest.json`, 'utf8'));
+const cliTask = taskName(Math.floor(storeManifest.tasksCreated / 2));
 function wallMs(args, env = {}) {
   const runs = [];
   let status = 0;
@@ -97,7 +99,14 @@ const cli = {
   node_baseline_ms: wallMs(['-e', '0']),
   version_ms: wallMs([cliBin, '--version']),
   trace_task_ms: wallMs([cliBin, cliTask, '--json'], { TRACE_DB: db('store') }),
+  task: cliTask,
 };
+const shown = spawnSync(process.execPath, [cliBin, cliTask, '--json'], { cwd: work, env: { ...process.env, TRACE_DB: db('store') }, maxBuffer: 1 << 28 });
+try {
+  cli.task_events = JSON.parse(shown.stdout.toString()).events.length;
+} catch {
+  cli.task_events = null;
+}
 
 // ---- results -----------------------------------------------------------------------------------
 const value = (x) => (typeof x === 'number' ? x : null);
@@ -196,7 +205,7 @@ const rows = [
   [`causality tree (${fmt(queries.causality_10k.nodes)} nodes) ms`, fmt(queries.causality_10k.median, 1), `naive ${fmt(queries.naive_causality_10k.median, 1)}`, speedup(queries.causality_10k.median, queries.naive_causality_10k.median)],
   [`ancestors (chain of ${fmt(queries.ancestors_500.chain)}) ms`, fmt(queries.ancestors_500.median, 2), `naive ${fmt(queries.naive_ancestors_500.median, 2)}`, speedup(queries.ancestors_500.median, queries.naive_ancestors_500.median)],
   ['trace --version ms', fmt(cli.version_ms, 1), `node -e 0: ${fmt(cli.node_baseline_ms, 1)}`, `${fmt(ratio(cli.version_ms, cli.node_baseline_ms), 2)}×`],
-  ['trace <task> --json ms', fmt(cli.trace_task_ms, 1), `node -e 0: ${fmt(cli.node_baseline_ms, 1)}`, `${fmt(ratio(cli.trace_task_ms, cli.node_baseline_ms), 2)}×`],
+  [`trace <task> --json ms (${fmt(cli.task_events)} events)`, fmt(cli.trace_task_ms, 1), `node -e 0: ${fmt(cli.node_baseline_ms, 1)}`, `${fmt(ratio(cli.trace_task_ms, cli.node_baseline_ms), 2)}×`],
 ];
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => String(row[c]).length)));
 const line = (row) => `| ${row.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ')} |`;
