@@ -21,6 +21,7 @@ export {
 } from './catalog.js';
 export { builtinPrimitives, type BuiltinPrimitives } from './builtin-catalog.js';
 export { compileDescription, type DescriptionTemplate } from './description-template.js';
+export { schemaDocuments } from './schema-documents.js';
 export {
   RUN_SCHEMA_VERSION,
   isUuid,

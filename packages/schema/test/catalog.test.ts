@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { EventCatalog, TraceError, compileDescription, eventIdTime, eventSchema } from '@tracekernel/schema';
+
+const catalog = new EventCatalog();
+
+function errorOf(fn: () => unknown): TraceError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof TraceError) return error;
+    throw error;
+  }
+  throw new Error('expected a TraceError');
+}
+
+describe('the catalog', () => {
+  it('has the five primitives and their event types', () => {
+    expect(catalog.primitives()).toEqual(expect.arrayContaining(['spawn', 'bridge', 'ops', 'memory', 'knowledge']));
+    expect(Object.keys(catalog.primitive('ops').types)).toEqual(['create_task', 'claim_task', 'complete_task', 'block_task', 'reduce_task']);
+    expect(Object.keys(catalog.primitive('spawn').types)).toEqual(['wake', 'sleep', 'spawn']);
+    expect(Object.keys(catalog.primitive('bridge').types)).toEqual(['send', 'recv', 'note']);
+    expect(Object.keys(catalog.primitive('memory').types)).toEqual(['add_entry', 'archive_entry']);
+    expect(Object.keys(catalog.primitive('knowledge').types)).toEqual(['add_discovery', 'archive_discovery']);
+  });
+
+  it('prepares a complete event whose ts is its id time, and a snapshot of its metadata', () => {
+    const metadata = { title: 'Build payment system', extra: { nested: true } };
+    const { event, metadataJson } = catalog.prepare({ primitive: 'ops', type: 'create_task', agent_id: 'zealot-1', target_id: 'task-abc123', metadata });
+    metadata.title = 'changed afterwards';
+    expect(eventSchema.parse(event)).toEqual(event);
+    expect(event.ts).toBe(eventIdTime(event.id));
+    expect(JSON.parse(metadataJson)).toEqual({ title: 'Build payment system', extra: { nested: true } });
+    expect(event).toMatchObject({ causes: [], parent_event_id: null, session_id: null, schema_version: 1 });
+  });
+
+  it.each([
+    [{ primitive: 'opz', type: 'claim_task' }, 'E_UNKNOWN_KIND', 'unknown primitive "opz"; expected one of: spawn, bridge, ops, memory, knowledge'],
+    [{ primitive: 'ops', type: 'claim' }, 'E_UNKNOWN_KIND', 'unknown type "claim" for primitive ops; expected one of: create_task, claim_task, complete_task, block_task, reduce_task'],
+    [{ primitive: 'ops', type: 'create_task', target_id: 't', metadata: {} }, 'E_SCHEMA', 'metadata.title: Invalid input: expected string, received undefined (ops.create_task)'],
+    [{ primitive: 'ops', type: 'block_task', metadata: { reason: 'x' } }, 'E_SCHEMA', 'target_id: ops.block_task needs a target (the task)'],
+    [{ primitive: 'bridge', type: 'recv', target_id: 'c', metadata: { count: -1 } }, 'E_SCHEMA', 'metadata.count'],
+    [{ primitive: 'spawn', type: 'wake', metadata: [] }, 'E_SCHEMA', 'metadata: expected a JSON object (spawn.wake)'],
+    [{ primitive: 'spawn', type: 'wake', metadata: { big: 1n } }, 'E_SCHEMA', 'metadata: not JSON-serializable'],
+    [{ primitive: 'spawn', type: 'wake', agent_id: '' }, 'E_SCHEMA', 'agent_id: expected a non-empty string'],
+    [{ primitive: 'spawn', type: 'wake', causes: ['nope'] }, 'E_INVALID_ID', 'causes[0]: expected a uuidv7 event id, got "nope"'],
+    [{ primitive: 'spawn', type: 'wake', ts: 1.5 }, 'E_INVALID_TIME', 'ts: expected epoch milliseconds, got 1.5'],
+  ])('refuses bad input %# with a message naming the field', (input, code, message) => {
+    const error = errorOf(() => catalog.prepare(input));
+    expect(error.code).toBe(code);
+    expect(error.message).toContain(message);
+  });
+
+  it('takes user primitives at runtime, with their own schema and description', () => {
+    const custom = new EventCatalog().registerPrimitive('deploy', {
+      summary: 'Deployments', target: 'service',
+      types: { ship: { summary: 'ships', description: '{agent} shipped {target}[ v{meta.version}]', metadata: z.looseObject({ version: z.string().optional() }) } },
+    });
+    const shipped = custom.prepare({ primitive: 'deploy', type: 'ship', agent_id: 'ci', target_id: 'api', metadata: { version: '2.0' } }).event;
+    expect(custom.describe(shipped)).toBe('ci shipped api v2.0');
+    expect(() => custom.registerPrimitive('Bad Name', { summary: '', target: null, types: {} })).toThrow(/must match/);
+    // a catalog that does not know the type still describes stored events of it
+    expect(new EventCatalog().describe(shipped)).toBe('ci deploy.ship api');
+  });
+});
+
+describe('description templates', () => {
+  const event = catalog.prepare({ primitive: 'ops', type: 'block_task', agent_id: 'haiku-1', target_id: 'task-sub1', metadata: { reason: 'need API key' } }).event;
+
+  it('render the design\'s timeline phrases', () => {
+    expect(catalog.describe(event)).toBe('task-sub1 blocked by haiku-1 (reason: need API key)');
+    const claim = catalog.prepare({ primitive: 'ops', type: 'claim_task', agent_id: 'haiku-1', target_id: 'task-sub1' }).event;
+    expect(catalog.describe(claim)).toBe('task-sub1 claimed by haiku-1');
+  });
+
+  it('drop an optional part whose values are missing, and shorten long values to one line', () => {
+    const render = compileDescription('{agent} said[ "{meta.content}"][ to {meta.nobody}]');
+    const long = { ...event, metadata: { content: `line one\nline two ${'x'.repeat(100)}` } };
+    expect(render(long)).toBe(`haiku-1 said "line one line two ${'x'.repeat(41)}…"`);
+    expect(compileDescription('{target} by {meta.who}')(event)).toBe('task-sub1 by');
+  });
+});
