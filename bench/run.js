@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --keep]`: tracekernel beside its baselines, measured in one run.
+// `npm run bench [-- --quick] [-- --keep] [-- --profile]`: tracekernel beside its baselines, measured in one run.
 // Every figure that has a baseline is reported as a ratio to it, because this machine is noisy.
 // Each ingest and emit measure runs in its own process (peak RSS and caches are per measure).
 import { spawnSync } from 'node:child_process';
@@ -10,8 +10,8 @@ import { median, round, runMeasure } from './lib/child.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const keep = argv.includes('--keep');
-const profile = argv.includes('--profile');
+const profile = argv.includes('--profile'); // node --cpu-prof for every measure (main and writer threads)
+const keep = argv.includes('--keep') || profile;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -21,7 +21,7 @@ const plan = quick
 
 const work = mkdtempSync(join(tmpdir(), 'tracekernel-bench-'));
 const db = (name) => join(work, `${name}.db`);
-const nodeFlags = (name) => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+const nodeFlags = (name) => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(work, 'profiles', name)}`] : []);
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 const measure = async (label, script, options) => {
   log(`${label}...`);
@@ -220,5 +220,5 @@ for (const [name, detail] of Object.entries({ causality: queries.causality_10k, 
 }
 console.log(`\nwrote ${join('bench/results/latest.json')}`);
 
-if (keep) log(`stores kept in ${work}`);
+if (keep) log(`stores${profile ? ' and profiles' : ''} kept in ${work}`);
 else rmSync(work, { recursive: true, force: true });
