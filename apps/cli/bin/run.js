@@ -4,10 +4,10 @@ import { readdirSync } from 'node:fs';
 /**
  * oclif has no default command (since core 3.21), so `trace <id>` and flag-only invocations such
  * as `trace --agent zealot-1` are rewritten to the hidden `show` command. A first word that names a
- * command file (or topic directory) in dist/commands is left alone, as are --help, --version and help.
+ * command file (or topic directory) in dist/commands is left alone, as are --help and --version.
  */
 const DEFAULT_COMMAND = 'show';
-const UNTOUCHED = new Set(['--help', '-h', '--version', '-v', 'version', 'help']);
+const UNTOUCHED = new Set(['--help', '-h', '--version', '-v']);
 
 function commandIds() {
   try {
@@ -20,9 +20,12 @@ function commandIds() {
   }
 }
 
-const argv = process.argv.slice(2);
+let argv = process.argv.slice(2);
 const first = argv[0];
-if (first !== undefined && !UNTOUCHED.has(first) && (first.startsWith('-') || !commandIds().has(first))) {
+if (first === 'help') {
+  // No help plugin: `trace help [command]` is `trace [command] --help`.
+  argv = [...argv.slice(1), '--help'];
+} else if (first !== undefined && !UNTOUCHED.has(first) && (first.startsWith('-') || !commandIds().has(first))) {
   argv.unshift(DEFAULT_COMMAND);
 }
 
