@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreStats, TraceStore } from '../trace-store.js';
 import type { EventRow, SqliteDatabase } from './sqlite-database.js';
@@ -24,7 +24,6 @@ const EVENT_COLUMN_LIST = [
   'e.seq', 'e.id', 'e.ts', 'e.kind', 'e.agent', 'e.target', 'e.session', 'coalesce(p.id, e.parent_id) AS parent_event',
   'e.causes', 'e.idempotency_key', 'e.schema_version', 'e.metadata',
 ].join(', ');
-const EVENT_SOURCE = 'events e LEFT JOIN events p ON p.seq = e.parent';
 const MAX_BUSY_RETRIES = 50;
 /** Parents are usually recent, so a bounded map of recent ids saves most parent lookups. */
 const RECENT_IDS = 1 << 16;
@@ -51,6 +50,7 @@ export class SqliteTraceStore implements TraceStore {
   readonly #kinds = new Map<number, { primitive: string; type: string }>();
   #recentSeqs = new Map<string, number>();
   #statements: ReturnType<SqliteTraceStore['prepareWriteStatements']> | undefined;
+  readonly #readStatements = new Map<string, Database.Statement>();
   #closed = false;
 
   static open(options: SqliteStoreOptions): SqliteTraceStore {
@@ -67,6 +67,9 @@ export class SqliteTraceStore implements TraceStore {
       retryWhileBusy(() => sqlite!.pragma('journal_mode = WAL'));
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('cache_size = -65536');
+      // Readers map the file: scattered rows (a subtree, a long timeline) then cost no read() calls.
+      // Writers do not, so a long ingest's resident memory stays at the page cache's size.
+      if (mode === 'read') sqlite.pragma('mmap_size = 1073741824');
       const version = mode === 'write' ? migrate(sqlite, path) : readOrMigrate(sqlite, path);
       return new SqliteTraceStore(sqlite, path, version, options.catalog ?? new EventCatalog(), mode === 'write');
     } catch (error) {
@@ -234,12 +237,33 @@ export class SqliteTraceStore implements TraceStore {
     if (id !== undefined) this.#names.delete(id);
   }
 
+  // ---- running reads --------------------------------------------------------------------------
+
+  /**
+   * Runs a query built with kysely through a prepared statement cached by its SQL: kysely's SQLite
+   * driver prepares every statement anew, which costs more than a short indexed read itself.
+   */
+  #all<Row>(query: { compile(): CompiledQuery<Row> }): Row[] {
+    const compiled = query.compile();
+    let statement = this.#readStatements.get(compiled.sql);
+    if (!statement) {
+      if (this.#readStatements.size >= 256) this.#readStatements.clear();
+      statement = this.#sqlite.prepare(compiled.sql);
+      this.#readStatements.set(compiled.sql, statement);
+    }
+    return statement.all(...(compiled.parameters as unknown[])) as Row[];
+  }
+
+  #allRaw<Row>(query: RawBuilder<Row>): Row[] {
+    return this.#all({ compile: () => query.compile(this.#db) });
+  }
+
   // ---- dictionaries for reading ----------------------------------------------------------------
 
   async #nameId(name: string): Promise<number | undefined> {
     const cached = this.#nameIds.get(name);
     if (cached !== undefined) return cached;
-    const row = await this.#db.selectFrom('names').select('id').where('name', '=', name).executeTakeFirst();
+    const [row] = this.#all(this.#db.selectFrom('names').select('id').where('name', '=', name));
     if (row) this.#rememberName(row.id, name);
     return row?.id;
   }
@@ -288,7 +312,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   async #kindIdsFor(kinds: readonly string[]): Promise<number[]> {
-    const rows = await this.#db.selectFrom('kinds').select(['id', 'primitive', 'type']).execute();
+    const rows = this.#all(this.#db.selectFrom('kinds').select(['id', 'primitive', 'type']));
     return rows
       .filter((row) => kinds.some((kind) => kind === row.primitive || kind === `${row.primitive}.${row.type}`))
       .map((row) => row.id);
@@ -311,18 +335,19 @@ export class SqliteTraceStore implements TraceStore {
     if (ids.length === 0) return [];
     return this.#read(async () => {
       // One JSON parameter instead of one per id: SQLite allows at most 32,766 parameters.
-      const rows = await this.#selectEvents()
-        .where('e.id', 'in', sql<Buffer>`(SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))`)
-        .orderBy('e.ts')
-        .orderBy('e.id')
-        .execute();
+      const rows = this.#all(
+        this.#selectEvents()
+          .where('e.id', 'in', sql<Buffer>`(SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))`)
+          .orderBy('e.ts')
+          .orderBy('e.id'),
+      );
       return this.#decode(rows);
     });
   }
 
   async getByIdempotencyKey(key: string): Promise<TraceEvent | undefined> {
     return this.#read(async () => {
-      const rows = await this.#selectEvents().where('e.idempotency_key', '=', key).execute();
+      const rows = this.#all(this.#selectEvents().where('e.idempotency_key', '=', key));
       return this.#decode(rows)[0];
     });
   }
@@ -350,7 +375,7 @@ export class SqliteTraceStore implements TraceStore {
       const direction = query.order === 'desc' ? 'desc' : 'asc';
       select = select.orderBy('e.ts', direction).orderBy('e.id', direction);
       if (query.limit !== undefined) select = select.limit(query.limit);
-      return this.#decode(await select.execute());
+      return this.#decode(this.#all(select));
     });
   }
 
@@ -358,10 +383,11 @@ export class SqliteTraceStore implements TraceStore {
     if (ids.length === 0) return [];
     return this.#read(async () => {
       const seedIds = JSON.stringify(ids);
-      const limit = options.limit ?? -1;
       // UNION (not UNION ALL) visits each event once, so fan-in and accidental cycles terminate.
       // Children point at a stored parent by seq, at a parent stored after them by parent_id.
-      const result = await sql<EventRow>`
+      // The reached set drives the final select (CROSS JOIN fixes the join order), and sorting
+      // happens here: ORDER BY in SQL would tempt the planner into walking the whole ts index.
+      const rows = this.#allRaw(sql<EventRow>`
         WITH RECURSIVE
           seed_ids(id) AS (SELECT unhex(value, '-') FROM json_each(${seedIds})),
           seeds(seq) AS (SELECT seq FROM events WHERE id IN (SELECT id FROM seed_ids)),
@@ -378,10 +404,11 @@ export class SqliteTraceStore implements TraceStore {
             UNION
             SELECT e.seq, e.id FROM reached r JOIN event_causes c ON c.cause = r.id JOIN events e ON e.seq = c.seq
           )
-        SELECT ${sql.raw(EVENT_COLUMN_LIST)} FROM ${sql.raw(EVENT_SOURCE)}
-        WHERE e.seq IN (SELECT seq FROM reached) AND e.seq NOT IN (SELECT seq FROM seeds)
-        ORDER BY e.ts, e.id LIMIT ${limit}`.execute(this.#db);
-      return this.#decode(result.rows);
+        SELECT ${sql.raw(EVENT_COLUMN_LIST)}
+        FROM reached r CROSS JOIN events e ON e.seq = r.seq LEFT JOIN events p ON p.seq = e.parent
+        WHERE e.seq NOT IN (SELECT seq FROM seeds)`);
+      const events = this.#decode(rows).sort(byTimeThenId);
+      return options.limit === undefined ? events : events.slice(0, options.limit);
     });
   }
 
@@ -389,7 +416,7 @@ export class SqliteTraceStore implements TraceStore {
     return this.#read(async () => {
       // The cap also ends a cycle, which only a parent stored after its child can create.
       const maxDepth = options.maxDepth ?? 10_000;
-      const result = await sql<EventRow & { depth: number }>`
+      const resultRows = this.#allRaw(sql<EventRow & { depth: number }>`
         WITH RECURSIVE up(seq, depth) AS (
           SELECT seq, 0 FROM events WHERE id = ${idToBlob(id)}
           UNION ALL
@@ -401,9 +428,9 @@ export class SqliteTraceStore implements TraceStore {
         )
         SELECT ${sql.raw(EVENT_COLUMN_LIST)}, up.depth
         FROM up JOIN events e ON e.seq = up.seq LEFT JOIN events p ON p.seq = e.parent
-        ORDER BY up.depth DESC`.execute(this.#db);
+        ORDER BY up.depth DESC`);
       // A cycle repeats events in the walk: keep the chain up to the first repeat.
-      const rows = result.rows.reverse();
+      const rows = resultRows.reverse();
       const seen = new Set<number>();
       const firstRepeat = rows.findIndex((row) => seen.size === seen.add(row.seq).size);
       const acyclic = firstRepeat < 0 ? rows : rows.slice(0, firstRepeat);
@@ -417,7 +444,7 @@ export class SqliteTraceStore implements TraceStore {
   async descendantTargets(targets: readonly string[]): Promise<string[]> {
     if (targets.length === 0) return [];
     return this.#read(async () => {
-      const result = await sql<{ name: string }>`
+      const rows = this.#allRaw(sql<{ name: string }>`
         WITH RECURSIVE
           roots(id) AS (SELECT n.id FROM names n WHERE n.name IN (SELECT value FROM json_each(${JSON.stringify(targets)}))),
           below(id) AS (
@@ -426,8 +453,8 @@ export class SqliteTraceStore implements TraceStore {
             SELECT l.child FROM below b JOIN target_links l ON l.parent = b.id
           )
         SELECT n.name FROM names n WHERE n.id IN (SELECT id FROM below) AND n.id NOT IN (SELECT id FROM roots)
-        ORDER BY n.id`.execute(this.#db);
-      return result.rows.map((row) => row.name);
+        ORDER BY n.id`);
+      return rows.map((row) => row.name);
     });
   }
 
@@ -435,14 +462,15 @@ export class SqliteTraceStore implements TraceStore {
     return this.#read(async () => {
       const id = await this.#nameId(name);
       if (id === undefined) return { asAgent: false, asTargetOf: [] };
-      const asAgent = await this.#db.selectFrom('events').select('seq').where('agent', '=', id).limit(1).executeTakeFirst();
-      const kinds = await this.#db
-        .selectFrom('events as e')
-        .innerJoin('kinds as k', 'k.id', 'e.kind')
-        .select('k.primitive')
-        .distinct()
-        .where('e.target', '=', id)
-        .execute();
+      const [asAgent] = this.#all(this.#db.selectFrom('events').select('seq').where('agent', '=', id).limit(1));
+      const kinds = this.#all(
+        this.#db
+          .selectFrom('events as e')
+          .innerJoin('kinds as k', 'k.id', 'e.kind')
+          .select('k.primitive')
+          .distinct()
+          .where('e.target', '=', id),
+      );
       return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
     });
   }
@@ -499,6 +527,10 @@ export class SqliteTraceStore implements TraceStore {
       throw toTraceError(error, this.location);
     }
   }
+}
+
+function byTimeThenId(a: TraceEvent, b: TraceEvent): number {
+  return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 function fileSize(path: string): number {
