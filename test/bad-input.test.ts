@@ -16,16 +16,26 @@ describe('bad input with no store: nothing is created', () => {
   beforeAll(() => {
     cwd = dirs.make();
   });
+  // Each case runs once, with --json: stdout gets the error object, stderr still gets the one line.
   const refused = async (args: string[], code: string, message: RegExp, exit = 1) => {
-    const [text, asJson] = await Promise.all([trace(args, { cwd }), trace([...args, '--json'], { cwd })]);
-    expect(text.code).toBe(exit);
-    expect(errorLine(text)).toMatch(message);
-    expect(text.stdout).toBe('');
+    const asJson = await trace([...args, '--json'], { cwd });
     expect(asJson.code).toBe(exit);
     expect(json(asJson)).toEqual({ error: { code, message: expect.any(String) } });
     expect(errorLine(asJson)).toMatch(message);
     expect(existsSync(join(cwd, '.trace'))).toBe(false);
   };
+
+  it('without --json, stdout stays empty and stderr has the same single line', async () => {
+    const [schema, usage] = await Promise.all([
+      trace(['emit', 'ops', 'create_task', '--target', 't1'], { cwd }),
+      trace(['emit', 'ops', 'create_task', '--nope'], { cwd }),
+    ]);
+    expect([schema.code, schema.stdout]).toEqual([1, '']);
+    expect(errorLine(schema)).toMatch(/^trace: metadata\.title: /);
+    expect([usage.code, usage.stdout]).toEqual([2, '']);
+    expect(errorLine(usage)).toBe('trace: Nonexistent flag: --nope');
+    expect(existsSync(join(cwd, '.trace'))).toBe(false);
+  });
 
   it('an unknown primitive lists the valid ones', () =>
     refused(['emit', 'opz', 'create_task'], 'E_UNKNOWN_KIND', /^trace: unknown primitive "opz"; expected one of: spawn, bridge, ops, memory, knowledge\b/));
