@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { builtinPrimitives } from './builtin-catalog.js';
 import { compileDescription, type DescriptionTemplate } from './description-template.js';
 import { KIND_NAME, SCHEMA_VERSION, type JsonObject, type TraceEvent } from './envelope.js';
-import { eventIdAt, eventIdTime, isEventId, newEventId } from './event-id.js';
+import { eventIdAt, eventIdTime, isEventId, lastEventIdTime, newEventId } from './event-id.js';
 import { TraceError } from './trace-error.js';
 
 export interface EventTypeDefinition {
@@ -201,12 +201,13 @@ export class EventCatalog {
     if (input.ts !== undefined && (!Number.isSafeInteger(input.ts) || input.ts < 0 || input.ts >= 2 ** 48)) {
       throw new TraceError('E_INVALID_TIME', `ts: expected epoch milliseconds, got ${input.ts}`);
     }
-    const id = input.id === undefined ? (input.ts === undefined ? newEventId() : eventIdAt(input.ts)) : checkId(input.id, 'id');
+    const fresh = input.id === undefined && input.ts === undefined;
+    const id = fresh ? newEventId() : input.id === undefined ? eventIdAt(input.ts!) : checkId(input.id, 'id');
     const causes = input.causes ?? [];
     if (!Array.isArray(causes)) throw new TraceError('E_SCHEMA', 'causes: expected an array of event ids');
     const event: TraceEvent = {
       id,
-      ts: input.ts ?? eventIdTime(id),
+      ts: input.ts ?? (fresh ? lastEventIdTime() : eventIdTime(id)),
       primitive,
       type,
       agent_id: checkName(input.agent_id, 'agent_id'),

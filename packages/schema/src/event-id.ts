@@ -37,6 +37,11 @@ function format(ms: number, counter12: number, r: number): string {
   );
 }
 
+/** The time carried by the id newEventId() returned last: saves parsing it back on the emit path. */
+export function lastEventIdTime(): number {
+  return lastMs;
+}
+
 /** A new uuidv7 for now; strictly greater than every id this process made before. */
 export function newEventId(): string {
   let ms = Date.now();

@@ -18,7 +18,7 @@ export interface TracerOptions {
   batchSize?: number;
   /** How long the writer lets a small batch grow before committing it (default 20 ms). */
   flushIntervalMs?: number;
-  /** Bytes of events in flight before emit() waits for the writer (default 16 MiB). */
+  /** Bytes of events in flight before emit() waits for the writer (default 32 MiB). */
   bufferBytes?: number;
   /** How long the process 'exit' handler waits for the writer before spooling (default 10 s). */
   exitTimeoutMs?: number;
@@ -94,7 +94,7 @@ export class Tracer {
       storePath: this.storePath,
       batchSize: options.batchSize ?? 4096,
       flushIntervalMs: options.flushIntervalMs ?? 20,
-      bufferBytes: options.bufferBytes ?? 16 * 1024 * 1024,
+      bufferBytes: options.bufferBytes ?? 32 * 1024 * 1024,
       onError: (error) => {
         this.#lastError = error.message;
         this.#bus.emit('error', error);

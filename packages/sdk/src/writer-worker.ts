@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { drainRing } from './drain-ring.js';
 import { EventSink } from './event-sink.js';
-import { Control, RingConsumer, type RingMemory } from './shared-ring.js';
+import { Control, RingConsumer, prefaultRing, type RingMemory } from './shared-ring.js';
 
 /**
  * The writer thread: waits for records in the shared ring and commits them in groups, so the
@@ -15,6 +15,7 @@ interface WriterWorkerData {
 }
 
 const { memory, storePath, batchSize, flushIntervalMs } = workerData as WriterWorkerData;
+prefaultRing(memory);
 const ring = new RingConsumer(memory);
 const control = ring.control;
 const sink = new EventSink(storePath, (error) => {
