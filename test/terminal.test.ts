@@ -15,8 +15,8 @@ afterAll(() => dirs.cleanup());
 function traceOnTty(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
   const command = [process.execPath, TRACE_BIN, ...args].map((part) => `'${part}'`).join(' ');
   return new Promise((done, fail) => {
-    execFile('script', ['-qec', command, '/dev/null'], { cwd, env: cleanEnv({ TERM: 'xterm', ...env }) }, (error, stdout) => {
-      if (error) fail(error);
+    execFile('script', ['-qec', command, '/dev/null'], { cwd, env: cleanEnv({ TERM: 'xterm', ...env }) }, (error, stdout, stderr) => {
+      if (error) fail(new Error(`${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
       else done(stdout);
     });
   });
