@@ -37,7 +37,7 @@ export function buildCausalityTree(
   const node = (event: TraceEvent): CausalityNode => {
     let existing = nodes.get(event.id);
     if (!existing) {
-      existing = { event, description: describe(event), children: [], links: [], missingParent: null };
+      existing = new TreeNode(event, describe);
       nodes.set(event.id, existing);
     }
     return existing;
@@ -104,6 +104,25 @@ export function buildCausalityTree(
   }
   for (const current of nodes.values()) current.children.sort((a, b) => compareEvents(a.event, b.event));
   return nodes.get(path[0]!.id)!;
+}
+
+/** A node whose description is rendered when first read: JSON output of a large tree never reads it. */
+class TreeNode implements CausalityNode {
+  readonly event: TraceEvent;
+  children: CausalityNode[] = [];
+  links: string[] = [];
+  missingParent: string | null = null;
+  readonly #describe: (event: TraceEvent) => string;
+  #description: string | undefined;
+
+  constructor(event: TraceEvent, describe: (event: TraceEvent) => string) {
+    this.event = event;
+    this.#describe = describe;
+  }
+
+  get description(): string {
+    return (this.#description ??= this.#describe(this.event));
+  }
 }
 
 /**

@@ -24,18 +24,15 @@ export interface SqliteDatabase {
   trace_meta: { key: string; value: ColumnType<string> };
 }
 
-/** A decoded-ready row: `parent_event` is the parent's id, whether it was resolved to a row or not. */
-export interface EventRow {
-  seq: number;
-  id: Buffer;
-  ts: number;
-  kind: number;
-  agent: number | null;
-  target: number | null;
-  session: number | null;
-  parent_event: Buffer | null;
-  causes: Buffer | null;
-  idempotency_key: string | null;
-  schema_version: number;
-  metadata: string;
-}
+/**
+ * An event as read: [seq, id, ts, kind, agent, target, session, parent id, causes, idempotency_key,
+ * schema_version, metadata], ids as lower-case hex ('' for none), names and kind as dictionary ids.
+ */
+export type EventTuple = [
+  number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, string,
+];
+
+/** The same with the parent as stored: its seq, or (when it arrived late) its hex id. */
+export type ParentSeqTuple = [
+  number, string, number, number, number | null, number | null, number | null, number | null, string, string, string | null, number, string,
+];

@@ -5,18 +5,30 @@ export function idToBlob(id: string): Buffer {
   return Buffer.from(id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24), 'hex');
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Decodes without allocating a Buffer per id: a timeline or tree decodes thousands of them. */
 export function blobToId(blob: Uint8Array, offset = 0): string {
-  const hex = Buffer.from(blob.buffer, blob.byteOffset + offset, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const b = (i: number) => HEX[blob[offset + i]!]!;
+  return (
+    b(0) + b(1) + b(2) + b(3) + '-' + b(4) + b(5) + '-' + b(6) + b(7) + '-' + b(8) + b(9) + '-' +
+    b(10) + b(11) + b(12) + b(13) + b(14) + b(15)
+  );
 }
 
 export function idsToBlob(ids: readonly string[]): Buffer | null {
   return ids.length === 0 ? null : Buffer.concat(ids.map(idToBlob));
 }
 
-export function blobToIds(blob: Uint8Array | null): string[] {
-  if (!blob) return [];
+
+/** 32 lower-case hex digits (as SQLite's lower(hex(id)) gives them) to the uuid form. */
+export function hexToId(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Concatenated ids as hex ('' for none). */
+export function hexToIds(hex: string): string[] {
   const ids: string[] = [];
-  for (let offset = 0; offset + 16 <= blob.length; offset += 16) ids.push(blobToId(blob, offset));
+  for (let offset = 0; offset + 32 <= hex.length; offset += 32) ids.push(hexToId(hex.slice(offset, offset + 32)));
   return ids;
 }
