@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
 import { EventCatalog, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
 import { storePathForWriting } from '@tracekernel/store';
-import { EventWriter } from './event-writer.js';
+import type { EventWriter } from './event-writer.js';
+import { leaseWriter, type WriterLease } from './shared-writers.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
 import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './run.js';
 
@@ -14,7 +15,7 @@ export interface TracerOptions {
   /** Session id stamped on every event unless an event names its own; default TRACE_SESSION. */
   session?: string;
   catalog?: EventCatalog;
-  /** Events per group commit (default 4096). */
+  /** Events per group commit (default 4096). Tracers of one process writing to one store share a writer: the first one's writer options apply. */
   batchSize?: number;
   /** How long the writer lets a small batch grow before committing it (default 20 ms). */
   flushIntervalMs?: number;
@@ -41,6 +42,10 @@ export interface Causation {
   causes?: readonly string[];
 }
 
+/**
+ * `emitted` counts this tracer's events. The other counts are its writer's, which every tracer of
+ * the process writing to the same store shares.
+ */
 export interface TracerStats {
   emitted: number;
   written: number;
@@ -75,9 +80,8 @@ export class Tracer {
   readonly #envParent: string | null;
   readonly #context = new AsyncLocalStorage<string>();
   readonly #bus = new EventEmitter<TracerEvents>();
+  readonly #lease: WriterLease;
   readonly #writer: EventWriter;
-  readonly #exitTimeoutMs: number;
-  readonly #onExit = () => this.#writer.flushSync(this.#exitTimeoutMs);
   #emitted = 0;
   #lastError: string | null = null;
   #closed = false;
@@ -89,18 +93,20 @@ export class Tracer {
     this.storePath = storePathForWriting({ db: options.db, env });
     this.#session = options.session ?? env.TRACE_SESSION ?? null;
     this.#envParent = env.TRACE_PARENT && isEventId(env.TRACE_PARENT) ? env.TRACE_PARENT : null;
-    this.#exitTimeoutMs = options.exitTimeoutMs ?? 10_000;
-    this.#writer = new EventWriter({
-      storePath: this.storePath,
-      batchSize: options.batchSize ?? 4096,
-      flushIntervalMs: options.flushIntervalMs ?? 20,
-      bufferBytes: options.bufferBytes ?? 32 * 1024 * 1024,
-      onError: (error) => {
+    this.#lease = leaseWriter(
+      {
+        storePath: this.storePath,
+        batchSize: options.batchSize ?? 4096,
+        flushIntervalMs: options.flushIntervalMs ?? 20,
+        bufferBytes: options.bufferBytes ?? 32 * 1024 * 1024,
+        exitTimeoutMs: options.exitTimeoutMs ?? 10_000,
+      },
+      (error) => {
         this.#lastError = error.message;
         this.#bus.emit('error', error);
       },
-    });
-    process.on('exit', this.#onExit);
+    );
+    this.#writer = this.#lease.writer;
     this.#addHelpers(builtinPrimitives);
   }
 
@@ -187,8 +193,7 @@ export class Tracer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#writer.close();
-    process.off('exit', this.#onExit);
+    await this.#lease.release();
   }
 
   stats(): TracerStats {

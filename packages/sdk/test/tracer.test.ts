@@ -160,3 +160,22 @@ describe('durability', () => {
     expect((await readAll(db)).map((event) => event.id)).toEqual(ids);
   });
 });
+
+describe('many tracers in one process', () => {
+  it('share one writer per store, and each close() makes its own events durable', async () => {
+    const db = tempStorePath();
+    const tracers = Array.from({ length: 20 }, (_, i) => createTracer({ agentId: `agent-${i}`, db }));
+    tracers.forEach((tracer, i) => tracer.spawn.wake({ session: String(i) }));
+    await tracers[0]!.close();
+    expect((await readAll(db)).length).toBeGreaterThanOrEqual(1);
+    await Promise.all(tracers.slice(1).map((tracer) => tracer.close()));
+    const events = await readAll(db);
+    expect(events.map((event) => event.agent_id).sort()).toEqual(tracers.map((tracer) => tracer.agentId).sort());
+    expect(process.listenerCount('exit')).toBeLessThan(5); // one exit handler per writer, not per tracer
+    // a tracer created after the others closed starts a fresh writer
+    const late = createTracer({ agentId: 'late', db });
+    late.spawn.sleep({});
+    await late.close();
+    expect(await readAll(db)).toHaveLength(21);
+  });
+});
