@@ -29,5 +29,5 @@ if (first === 'help') {
   argv.unshift(DEFAULT_COMMAND);
 }
 
-const { execute } = await import('@oclif/core');
-await execute({ args: argv, dir: import.meta.url });
+const { main } = await import('../dist/main.js');
+await main(argv, import.meta.url);

@@ -1,7 +1,8 @@
 // Bundles each command (and the demo) with what it imports into a few ESM files in dist/.
 // Loading kysely, zod and the workspace packages as hundreds of separate modules cost most of the
-// CLI's start-up; as bundles they load in a fraction of that. oclif and better-sqlite3 (native) stay
-// external, and so does the SDK: its writer thread is a file it locates next to itself.
+// CLI's start-up; as bundles they load in a fraction of that. oclif is bundled too (src/main.ts):
+// it is CommonJS spread over a hundred files. better-sqlite3 (native) stays external, and so does
+// the SDK: its writer thread is a file it locates next to itself.
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ const sources = (dir) =>
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: [...sources('src/commands'), 'src/demo/run-demo.ts'],
+  entryPoints: ['src/main.ts', ...sources('src/commands'), 'src/demo/run-demo.ts'],
   outdir: 'dist',
   outbase: 'src',
   entryNames: '[dir]/[name]',
@@ -26,7 +27,11 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['@oclif/core', 'better-sqlite3', '@tracekernel/sdk'],
+  // oclif requires typescript and ts-node only to run TypeScript commands in development: 9 MB
+  // that a built CLI never loads.
+  external: ['better-sqlite3', '@tracekernel/sdk', 'typescript', 'ts-node'],
+  // oclif is CommonJS: its require() calls of Node's modules need a real require in an ESM bundle.
+  banner: { js: "import { createRequire as __traceCreateRequire } from 'node:module'; const require = __traceCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
 });
