@@ -16,35 +16,53 @@ export function encodeEvent({ event: e, metadataJson }: PreparedEvent): string {
   );
 }
 
-/** A decoded event whose metadata is parsed only when read: the store reads it only for target links. */
-class DecodedEvent implements PreparedEvent {
-  readonly event: TraceEvent;
-  readonly metadataJson: string;
+/** An event decoded from the wire; its metadata is parsed only when read (the store reads it only for target links). */
+class DecodedTraceEvent {
+  readonly id: string;
+  readonly ts: number;
+  readonly primitive: string;
+  readonly type: string;
+  readonly agent_id: string | null;
+  readonly target_id: string | null;
+  readonly session_id: string | null;
+  readonly parent_event_id: string | null;
+  readonly causes: string[];
+  readonly idempotency_key: string | null;
+  readonly schema_version: number;
+  readonly #metadataJson: string;
+  #metadata: TraceEvent['metadata'] | undefined;
 
-  constructor(fields: string[]) {
-    const orNull = (value: string) => (value === '' ? null : value);
-    const metadataJson = fields.slice(11).join(FIELD);
-    this.metadataJson = metadataJson;
-    let metadata: TraceEvent['metadata'] | undefined;
-    this.event = {
-      id: fields[0]!,
-      ts: Number(fields[1]),
-      primitive: fields[2]!,
-      type: fields[3]!,
-      agent_id: orNull(fields[4]!),
-      target_id: orNull(fields[5]!),
-      session_id: orNull(fields[6]!),
-      parent_event_id: orNull(fields[7]!),
-      causes: fields[8] === '' ? [] : fields[8]!.split(','),
-      idempotency_key: orNull(fields[9]!),
-      schema_version: Number(fields[10]),
-      get metadata() {
-        return (metadata ??= JSON.parse(metadataJson));
-      },
-    } as TraceEvent;
+  constructor(fields: string[], metadataJson: string) {
+    this.id = fields[0]!;
+    this.ts = Number(fields[1]);
+    this.primitive = fields[2]!;
+    this.type = fields[3]!;
+    this.agent_id = fields[4] || null;
+    this.target_id = fields[5] || null;
+    this.session_id = fields[6] || null;
+    this.parent_event_id = fields[7] || null;
+    this.causes = fields[8] === '' ? [] : fields[8]!.split(',');
+    this.idempotency_key = fields[9] || null;
+    this.schema_version = Number(fields[10]);
+    this.#metadataJson = metadataJson;
+  }
+
+  get metadata(): TraceEvent['metadata'] {
+    return (this.#metadata ??= JSON.parse(this.#metadataJson));
+  }
+
+  /** Spool records serialise the event with its metadata. */
+  toJSON(): TraceEvent {
+    const { id, ts, primitive, type, agent_id, target_id, session_id, parent_event_id, causes, idempotency_key, schema_version } = this;
+    return { id, ts, primitive, type, agent_id, target_id, session_id, parent_event_id, causes, idempotency_key, schema_version, metadata: this.metadata };
   }
 }
 
 export function decodeEvent(line: string): PreparedEvent {
-  return new DecodedEvent(line.split(FIELD));
+  const fields = line.split(FIELD, 11);
+  // The metadata is the rest of the line: JSON never contains a raw U+001F.
+  let offset = 0;
+  for (let i = 0; i < 11; i++) offset += fields[i]!.length + 1;
+  const metadataJson = line.slice(offset);
+  return { event: new DecodedTraceEvent(fields, metadataJson) as unknown as TraceEvent, metadataJson };
 }

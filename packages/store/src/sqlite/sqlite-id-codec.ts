@@ -2,7 +2,20 @@
  * Ids are stored as 16-byte blobs: a text uuid costs 36 bytes in the row and again in every index.
  */
 export function idToBlob(id: string): Buffer {
-  return Buffer.from(id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24), 'hex');
+  return idIntoBlob(id, Buffer.allocUnsafe(16));
+}
+
+/**
+ * Writes an id into a caller's buffer. better-sqlite3 copies a blob when it binds it, so the
+ * append path reuses one buffer per parameter instead of allocating two per event.
+ */
+export function idIntoBlob(id: string, blob: Buffer): Buffer {
+  blob.write(id.slice(0, 8), 0, 'hex');
+  blob.write(id.slice(9, 13), 4, 'hex');
+  blob.write(id.slice(14, 18), 6, 'hex');
+  blob.write(id.slice(19, 23), 8, 'hex');
+  blob.write(id.slice(24), 10, 'hex');
+  return blob;
 }
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));

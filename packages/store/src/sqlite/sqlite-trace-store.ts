@@ -6,7 +6,7 @@ import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@
 import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreStats, TraceStore } from '../trace-store.js';
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
 import { isBusy, toTraceError } from './sqlite-errors.js';
-import { blobToId, hexToId, hexToIds, idToBlob, idsToBlob } from './sqlite-id-codec.js';
+import { blobToId, hexToId, hexToIds, idIntoBlob, idToBlob, idsToBlob } from './sqlite-id-codec.js';
 import { LATEST_STORE_VERSION, hasTables, migrate, readStoreVersion } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
@@ -56,6 +56,8 @@ export class SqliteTraceStore implements TraceStore {
   readonly #kindIds = new Map<string, number>();
   readonly #kinds = new Map<number, { primitive: string; type: string }>();
   #recentSeqs = new Map<string, number>();
+  readonly #idScratch = Buffer.alloc(16);
+  readonly #parentScratch = Buffer.alloc(16);
   #statements: ReturnType<SqliteTraceStore['prepareWriteStatements']> | undefined;
   readonly #readStatements = new Map<string, Database.Statement>();
   #closed = false;
@@ -128,14 +130,14 @@ export class SqliteTraceStore implements TraceStore {
         const parentId = event.parent_event_id;
         const parentSeq = parentId === null ? null : (batchSeqs.get(parentId) ?? this.#seqOf(parentId));
         const info = statements.insertEvent.run(
-          idToBlob(event.id),
+          idIntoBlob(event.id, this.#idScratch),
           event.ts,
           this.#kindIdForWrite(event.primitive, event.type, addedKinds),
           this.#nameIdForWrite(event.agent_id, addedNames),
           this.#nameIdForWrite(event.target_id, addedNames),
           this.#nameIdForWrite(event.session_id, addedNames),
           parentSeq,
-          parentSeq === null && parentId !== null ? idToBlob(parentId) : null,
+          parentSeq === null && parentId !== null ? idIntoBlob(parentId, this.#parentScratch) : null,
           idsToBlob(event.causes),
           event.idempotency_key,
           event.schema_version,
@@ -201,7 +203,7 @@ export class SqliteTraceStore implements TraceStore {
   #seqOf(id: string): number | null {
     const cached = this.#recentSeqs.get(id);
     if (cached !== undefined) return cached;
-    return (this.#statements!.selectSeq.get(idToBlob(id)) as number | undefined) ?? null;
+    return (this.#statements!.selectSeq.get(idIntoBlob(id, this.#parentScratch)) as number | undefined) ?? null;
   }
 
   #rememberSeqs(seqs: Map<string, number>): void {
