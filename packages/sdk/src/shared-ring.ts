@@ -65,7 +65,7 @@ class RingView {
 }
 
 export class RingProducer extends RingView {
-  readonly #bytes = Buffer.from(this.data.buffer, this.data.byteOffset, this.capacity);
+  readonly #encoder = new TextEncoder();
   #head = 0;
 
   /**
@@ -74,14 +74,14 @@ export class RingProducer extends RingView {
    */
   tryWrite(record: string): boolean {
     const free = this.capacity - Atomics.load(this.control, Control.USED);
-    // Encode straight into the ring where it fits: one pass over the string in the common case.
+    // Encode straight into the ring where it fits: one pass over the string in the common case,
+    // and encodeInto says exactly whether the whole string fitted.
     // Records are capped at half the ring, so one always fits once the consumer catches up.
     const room = Math.min(this.capacity - this.#head, free, this.capacity / 2) - 4;
     if (room > 0) {
-      const written = this.#bytes.write(record, this.#head + 4, room, 'utf8');
-      // Buffer.write stops before a character that does not fit (up to 4 bytes): only a write that
-      // left 4 bytes unused is certainly whole.
-      if (written <= room - 4 || Buffer.byteLength(record) === written) return this.#publish(written, 0);
+      const start = this.#head + 4;
+      const { read, written } = this.#encoder.encodeInto(record, this.data.subarray(start, start + room));
+      if (read === record.length) return this.#publish(written, 0);
     }
     const length = Buffer.byteLength(record);
     const needed = length + 4;
@@ -90,7 +90,7 @@ export class RingProducer extends RingView {
     if (tail >= needed || free < needed + tail) return false; // it fits after all, or we must wait
     if (tail >= 4) this.view.setUint32(this.#head, WRAP);
     this.#head = 0;
-    this.#bytes.write(record, 4, length, 'utf8');
+    this.#encoder.encodeInto(record, this.data.subarray(4, 4 + length));
     return this.#publish(length, tail);
   }
 
