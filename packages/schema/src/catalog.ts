@@ -137,10 +137,6 @@ export class EventCatalog {
     return registered.definition;
   }
 
-  has(primitive: string, type: string): boolean {
-    return this.#primitives.get(primitive)?.types.has(type) ?? false;
-  }
-
   definition(primitive: string, type: string): EventTypeDefinition {
     return this.#registered(primitive, type).definition;
   }

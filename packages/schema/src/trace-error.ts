@@ -30,6 +30,10 @@ export class TraceError extends Error {
   }
 }
 
+/**
+ * Recognises a TraceError from any copy of this module, not only this one: the bundled CLI and
+ * the SDK it loads each carry their own, and `instanceof` fails across the two.
+ */
 export function isTraceError(error: unknown): error is TraceError {
-  return error instanceof TraceError;
+  return error instanceof TraceError || (error instanceof Error && error.name === 'TraceError' && typeof (error as TraceError).code === 'string');
 }

@@ -27,3 +27,14 @@ describe('event ids', () => {
     expect(isEventId('9b2f3c1e-8d4a-4b6e-9f1a-2c3d4e5f6a7b')).toBe(false);
   });
 });
+
+describe('isTraceError', () => {
+  it('recognises a TraceError from another copy of the module, and nothing else', async () => {
+    const { isTraceError } = await import('@tracekernel/schema');
+    const fromOtherCopy = Object.assign(new Error('no such run'), { name: 'TraceError', code: 'E_NOT_FOUND' });
+    expect(isTraceError(new TraceError('E_USAGE', 'bad flag'))).toBe(true);
+    expect(isTraceError(fromOtherCopy)).toBe(true);
+    expect(isTraceError(new Error('plain'))).toBe(false);
+    expect(isTraceError({ name: 'TraceError', code: 'E_USAGE' })).toBe(false);
+  });
+});

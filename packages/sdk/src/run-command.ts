@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { TraceError, type RunErrorInfo, type RunRecord } from '@tracekernel/schema';
+import { isTraceError, type RunErrorInfo, type RunRecord } from '@tracekernel/schema';
 import type { SqliteTraceStore } from '@tracekernel/store';
 import { RunStoreWriter } from './run-store-writer.js';
 import type { RunOptions } from './run-metadata.js';
@@ -61,7 +61,7 @@ export async function recordCommand(store: SqliteTraceStore | null, options: Com
     try {
       started = await writer.start(options, { parent: options.parent ?? null });
     } catch (error) {
-      if (error instanceof TraceError && (error.code === 'E_NOT_FOUND' || error.code === 'E_SCHEMA' || error.code === 'E_INVALID_ID')) throw error;
+      if (isTraceError(error) && (error.code === 'E_NOT_FOUND' || error.code === 'E_SCHEMA' || error.code === 'E_INVALID_ID')) throw error;
       problems.push(`could not record the start: ${(error as Error).message}`);
     }
   }

@@ -42,10 +42,9 @@ export default class Run extends TraceCommand<typeof Run> {
     const command = separator < 0 ? [] : this.argv.slice(separator + 1);
     if (command.length === 0) await this.usageError('give the command after --, e.g. trace run --task backup -- ./backup.sh');
     const { hostname } = await import('node:os');
-    const { resolve } = await import('node:path');
+    const { basename, resolve } = await import('node:path');
     const { configFileDigest, inputDigest, recordCommand, slugOf } = await import('@tracekernel/sdk');
-    const { TraceError, parseEventId } = await import('@tracekernel/schema');
-    const { basename } = await import('node:path');
+    const { parseEventId } = await import('@tracekernel/schema');
 
     // Bad flags fail before anything is recorded or started.
     const asUsage = async <T>(flag: string, fn: () => T): Promise<T> => {
@@ -81,9 +80,6 @@ export default class Run extends TraceCommand<typeof Run> {
       runner: { name: 'trace-cli', version: this.config.version, pid: process.pid, host: hostname() },
       parent,
       agentId: process.env.TRACE_AGENT || null,
-    }).catch((error: unknown) => {
-      if (error instanceof TraceError) throw new TraceError(error.code === 'E_NOT_FOUND' ? 'E_NOT_FOUND' : error.code, `--retry-of: ${error.message}`);
-      throw error;
     });
     for (const problem of [...problems, ...result.problems]) process.stderr.write(`trace: warning: ${problem}\n`);
     if (result.duplicateOf) {
