@@ -44,6 +44,8 @@ export interface EventInput {
   causes?: readonly string[];
   idempotency_key?: string | null;
   metadata?: unknown;
+  /** Store the event but hide it from reads unless private events are asked for. */
+  private?: boolean;
 }
 
 /** A validated event plus its metadata already encoded, so a deferred writer stores a snapshot. */
@@ -215,6 +217,7 @@ export class EventCatalog {
       schema_version: SCHEMA_VERSION,
       metadata,
     };
+    if (input.private === true) event.private = true;
     return { event, metadataJson };
   }
 

@@ -1,5 +1,13 @@
-export type { TraceStore, EventQuery, AppendResult, Ancestry, NameUsage, StoreStats } from './trace-store.js';
-export { locateStore, storePathForWriting, STORE_DIR, STORE_FILE, type LocateOptions } from './locate-store.js';
-export { openStore, type OpenStoreOptions } from './open-store.js';
+export type {
+  TraceStore, EventQuery, AppendResult, Ancestry, NameUsage, StoreStats, StoreCursor, ChangesOptions, ChangeBatch,
+  FollowOptions, PruneOptions, PruneReport,
+} from './trace-store.js';
+export {
+  locateStore, storePathForWriting, readStoreConfig, STORE_DIR, STORE_FILE, CONFIG_FILE, type LocateOptions, type StoreConfig,
+} from './locate-store.js';
+export { openStore, openStoreAt, initStore, type OpenStoreOptions, type OpenLocationOptions, type InitStoreResult } from './open-store.js';
+export { isPostgresLocation, redactLocation } from './store-location.js';
 export { SqliteTraceStore, type SqliteStoreOptions } from './sqlite/sqlite-trace-store.js';
+export { PostgresTraceStore, type PostgresStoreOptions } from './postgres/postgres-trace-store.js';
 export { LATEST_STORE_VERSION } from './sqlite/sqlite-migrations.js';
+export { LATEST_POSTGRES_VERSION } from './postgres/postgres-migrations.js';

@@ -14,6 +14,60 @@ export interface EventQuery {
   limit?: number;
   /** `desc` returns the newest first, which with `limit` gives the latest N. */
   order?: 'asc' | 'desc';
+  /** Private events are hidden from every read unless this is set. */
+  includePrivate?: boolean;
+}
+
+/**
+ * A position in the store's commit order, opaque to callers: save it and pass it back to
+ * {@link TraceStore.changes} to resume. `null` means the beginning.
+ */
+export type StoreCursor = string;
+
+export interface ChangesOptions {
+  /** Read events committed after this cursor; the beginning when null or absent. */
+  after?: StoreCursor | null;
+  /** At most this many events per call (default 1,000). */
+  limit?: number;
+}
+
+export interface ChangeBatch {
+  /** Matching events in commit order. */
+  events: TraceEvent[];
+  /**
+   * Where the next call resumes: past every event this call looked at, matching or not. It is
+   * the `after` given when nothing new is visible yet.
+   */
+  cursor: StoreCursor | null;
+}
+
+export interface FollowOptions extends ChangesOptions {
+  /** How long to wait between polls when nothing new is visible (default 200 ms). */
+  pollMs?: number;
+  /** Ends the iteration. */
+  signal?: AbortSignal;
+}
+
+export interface PruneOptions {
+  /** Remove events whose ts is before this, epoch ms. */
+  olderThan: number;
+  /** Also remove events that a run record (run.start/run.end and their span) still needs. */
+  includeRuns?: boolean;
+  /** Count what would be removed and remove nothing. */
+  dryRun?: boolean;
+}
+
+export interface PruneReport {
+  /** Events removed (or that would be, with dryRun). */
+  removed: number;
+  /**
+   * Events older than the cutoff that were kept: those a run record needs (without includeRuns)
+   * and, on SQLite, the most recently appended event, whose seq must not be reused.
+   */
+  kept: number;
+  /** Events left in the store. */
+  remaining: number;
+  dryRun: boolean;
 }
 
 export interface AppendResult {
@@ -61,8 +115,8 @@ export interface TraceStore {
    */
   append(events: readonly PreparedEvent[]): Promise<AppendResult[]>;
 
-  /** The events with these ids that exist, in (ts, id) order. */
-  get(ids: readonly string[]): Promise<TraceEvent[]>;
+  /** The events with these ids that exist, in (ts, id) order. Private ones only with includePrivate. */
+  get(ids: readonly string[], options?: { includePrivate?: boolean }): Promise<TraceEvent[]>;
 
   getByIdempotencyKey(key: string): Promise<TraceEvent | undefined>;
 
@@ -72,10 +126,13 @@ export interface TraceStore {
    * Every event caused, transitively, by one of `ids` through parent_event_id or causes,
    * excluding the seeds themselves, in (ts, id) order.
    */
-  descendants(ids: readonly string[], options?: { limit?: number }): Promise<TraceEvent[]>;
+  descendants(ids: readonly string[], options?: { limit?: number; includePrivate?: boolean }): Promise<TraceEvent[]>;
 
-  /** The chain of parent_event_id links above an event, root first, ending with the event (at most maxDepth links, default 10,000). */
-  ancestors(id: string, options?: { maxDepth?: number }): Promise<Ancestry>;
+  /**
+   * The chain of parent_event_id links above an event, root first, ending with the event (at most
+   * maxDepth links, default 10,000). A private event in the chain is returned only with includePrivate.
+   */
+  ancestors(id: string, options?: { maxDepth?: number; includePrivate?: boolean }): Promise<Ancestry>;
 
   /** Targets whose parent is one of `targets` (e.g. subtasks through parent_task_id), transitively. */
   descendantTargets(targets: readonly string[]): Promise<string[]>;
@@ -84,6 +141,34 @@ export interface TraceStore {
   nameUsage(name: string): Promise<NameUsage>;
 
   stats(): Promise<StoreStats>;
+
+  /**
+   * The events that match `query` and were committed after `options.after`, in the store's commit
+   * order (not ts order; `since`, `until`, `order` and `limit` of the query are ignored except as
+   * filters on ts). Every event is delivered once across successive calls, and none is skipped
+   * when its transaction committed after a later one: on PostgreSQL the read stops below the
+   * oldest transaction still running (`pg_snapshot_xmin`), on SQLite the row order is the commit
+   * order because writers are serialised.
+   *
+   * @example
+   * let cursor = loadCursor();
+   * const { events, cursor: next } = await store.changes({ targets: ['task-1'] }, { after: cursor });
+   * saveCursor(next);
+   */
+  changes(query: EventQuery, options?: ChangesOptions): Promise<ChangeBatch>;
+
+  /**
+   * {@link changes} in a loop: yields each batch of new matching events as it is committed, from
+   * `options.after` on, until `options.signal` aborts. A batch's `cursor` is the resume point.
+   */
+  follow(query: EventQuery, options?: FollowOptions): AsyncIterable<ChangeBatch>;
+
+  /**
+   * The one path that deletes events (retention): removes events older than `olderThan`, keeping
+   * those a run record still needs unless `includeRuns`. Events whose parent or causes were
+   * pruned stay readable and point at an id that is no longer stored.
+   */
+  prune(options: PruneOptions): Promise<PruneReport>;
 
   close(): Promise<void>;
 }

@@ -51,7 +51,7 @@ export default class Emit extends TraceCommand<typeof Emit> {
     // Validate everything before the store is opened, so bad input never creates or touches a store.
     const prepared = catalog.prepare(input);
     const store = await this.openStore('write');
-    const [result] = store.appendSync([prepared]);
+    const [result] = await store.append([prepared]);
     const [stored] = await store.get([result!.id]);
     this.log(result!.id);
     return toJsonEvent(stored ?? prepared.event);

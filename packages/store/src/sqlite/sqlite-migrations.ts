@@ -58,6 +58,20 @@ const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     `,
   },
+  {
+    // Private events, and retention as the one sanctioned delete: the delete trigger lets a row go
+    // only while the connection's trace_pruning() says so. Only a tracekernel connection defines
+    // that function, and only inside prune(); anywhere else the DELETE still fails.
+    // A kept event whose parent was pruned finds the parent's id in pruned_parents by its seq.
+    version: 2,
+    sql: `
+      ALTER TABLE events ADD COLUMN private INTEGER;
+      CREATE TABLE pruned_parents (seq INTEGER PRIMARY KEY, id BLOB NOT NULL);
+      DROP TRIGGER events_are_append_only_delete;
+      CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events WHEN trace_pruning() IS NOT 1
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    `,
+  },
 ];
 
 export const LATEST_STORE_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

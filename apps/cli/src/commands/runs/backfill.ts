@@ -33,7 +33,7 @@ export default class RunsBackfill extends TraceCommand<typeof RunsBackfill> {
       throw new TraceError('E_NOT_FOUND', `${this.args.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const dryRun = this.flags['dry-run'];
-    const report = dryRun ? await this.#dryRun(text) : await backfillRuns(await this.openStore('write'), text);
+    const report = dryRun ? await this.#dryRun(text) : await backfillRuns((await this.openStore('write')) as Parameters<typeof backfillRuns>[0], text);
     for (const problem of report.problems) process.stderr.write(`trace: ${this.args.file}:${problem.line}: ${problem.reason}\n`);
     if (!this.jsonEnabled()) {
       this.log(`${dryRun ? 'dry run: would import' : 'imported'} ${report.new} new, ${report.duplicate} duplicate, ${report.invalid} invalid`);
@@ -47,20 +47,20 @@ export default class RunsBackfill extends TraceCommand<typeof RunsBackfill> {
     const { backfillRuns } = await import('@tracekernel/sdk');
     const { isTraceError } = await import('@tracekernel/schema');
     try {
-      return await backfillRuns(await this.openStore('read'), text, { dryRun: true });
+      return await backfillRuns((await this.openStore('read')) as Parameters<typeof backfillRuns>[0], text, { dryRun: true });
     } catch (error) {
       if (!isTraceError(error) || error.code !== 'E_NO_STORE') throw error;
     }
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { SqliteTraceStore } = await import('@tracekernel/store');
+    const { openStoreAt } = await import('@tracekernel/store');
     const dir = mkdtempSync(join(tmpdir(), 'trace-backfill-'));
-    const scratch = SqliteTraceStore.open({ path: join(dir, 'trace.db'), mode: 'write' });
+    const scratch = await openStoreAt(join(dir, 'trace.db'), { mode: 'write' });
     try {
-      return await backfillRuns(scratch, text, { dryRun: true });
+      return await backfillRuns(scratch as Parameters<typeof backfillRuns>[0], text, { dryRun: true });
     } finally {
-      scratch.closeSync();
+      await scratch.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }
