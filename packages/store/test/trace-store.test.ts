@@ -344,4 +344,130 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(stats.bytes).toBeGreaterThan(0);
     });
   });
+
+  describe('changes and follow', () => {
+    it('delivers every event once in commit order, resumes from a cursor, and filters', async () => {
+      // Commit order, not ts order: the second event is older.
+      const a = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(5), agent_id: 'a' });
+      const b = await t.emit({ primitive: 'ops', type: 'claim_task', ts: minute(1), agent_id: 'b', target_id: 'task-1' });
+      const first = await t.store.changes({});
+      expect(ids(first.events)).toEqual([a.id, b.id]);
+      expect(first.cursor).not.toBeNull();
+      const idle = await t.store.changes({}, { after: first.cursor });
+      expect(idle).toEqual({ events: [], cursor: first.cursor });
+
+      const c = await t.emit({ primitive: 'ops', type: 'complete_task', ts: minute(2), agent_id: 'a', target_id: 'task-1' });
+      const d = await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(3), agent_id: 'b' });
+      const next = await t.store.changes({}, { after: first.cursor });
+      expect(ids(next.events)).toEqual([c.id, d.id]);
+
+      // A filter skips events but the cursor still moves past them.
+      const tasks = await t.store.changes({ targets: ['task-1'] }, { after: first.cursor });
+      expect(ids(tasks.events)).toEqual([c.id]);
+      expect(tasks.cursor).toBe(next.cursor);
+      expect(ids((await t.store.changes({ agent: 'b', kinds: ['spawn'] })).events)).toEqual([d.id]);
+      expect((await t.store.changes({ agent: 'nobody' })).events).toEqual([]);
+
+      // Paging by limit.
+      const page1 = await t.store.changes({}, { limit: 3 });
+      const page2 = await t.store.changes({}, { after: page1.cursor, limit: 3 });
+      expect([...ids(page1.events), ...ids(page2.events)]).toEqual([a.id, b.id, c.id, d.id]);
+    });
+
+    it('refuses a cursor that is not one of this store\'s', async () => {
+      await expect(t.store.changes({}, { after: 'not-a-cursor' })).rejects.toMatchObject({ code: 'E_USAGE' });
+    });
+
+    it('follow yields events appended by another store while it runs, until aborted', async () => {
+      const before = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });
+      const start = (await t.store.changes({})).cursor;
+      const writer = await t.open('write');
+      const controller = new AbortController();
+      const seen: string[] = [];
+      const appended: string[] = [];
+      const following = (async () => {
+        for await (const batch of t.store.follow({ agent: 'w' }, { after: start, pollMs: 20, signal: controller.signal })) {
+          seen.push(...ids(batch.events));
+          if (seen.length >= 30) controller.abort();
+        }
+      })();
+      for (let i = 0; i < 3; i++) {
+        const batch = Array.from({ length: 10 }, (_, j) => prepare({ primitive: 'spawn', type: 'wake', ts: minute(10 + i * 10 + j), agent_id: 'w' }));
+        await writer.append(batch);
+        appended.push(...batch.map((p) => p.event.id));
+      }
+      await following;
+      expect(seen).toEqual(appended);
+      expect(seen).not.toContain(before.id);
+    });
+  });
+
+  describe('private events', () => {
+    it('are stored but hidden from every read unless asked for; trees keep a placeholder', async () => {
+      const root = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });
+      const secret = await t.emit({
+        primitive: 'bridge', type: 'send', ts: minute(1), agent_id: 'a', target_id: 'chan', parent_event_id: root.id,
+        metadata: { content: 'the password is swordfish' }, private: true,
+      });
+      const effect = await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(2), agent_id: 'b', parent_event_id: secret.id });
+      expect(secret.private).toBe(true);
+
+      expect(ids(await t.store.query({}))).toEqual([root.id, effect.id]);
+      expect(ids(await t.store.query({ targets: ['chan'] }))).toEqual([]);
+      expect(ids(await t.store.query({ includePrivate: true }))).toEqual([root.id, secret.id, effect.id]);
+      expect(await t.store.get([secret.id])).toEqual([]);
+      expect(await t.store.get([secret.id], { includePrivate: true })).toEqual([secret]);
+      expect(ids((await t.store.changes({})).events)).toEqual([root.id, effect.id]);
+      expect(ids((await t.store.changes({ includePrivate: true })).events)).toEqual([root.id, secret.id, effect.id]);
+
+      const tree = await t.store.descendants([root.id]);
+      expect(ids(tree)).toEqual([secret.id, effect.id]);
+      expect(tree[0]).toMatchObject({ id: secret.id, private: true, agent_id: null, target_id: null, metadata: {}, parent_event_id: root.id });
+      expect(JSON.stringify(tree)).not.toContain('swordfish');
+      expect((await t.store.descendants([root.id], { includePrivate: true }))[0]).toEqual(secret);
+      const up = await t.store.ancestors(effect.id);
+      expect(ids(up.chain)).toEqual([root.id, secret.id, effect.id]);
+      expect(JSON.stringify(up)).not.toContain('swordfish');
+    });
+  });
+
+  describe('prune', () => {
+    const runEvent = (type: 'start' | 'end', ts: number) => {
+      // The store does not read run metadata; only the primitive marks what a run record needs.
+      const { event } = prepare({ primitive: 'spawn', type: 'wake', ts, target_id: 'task-r' });
+      return { event: { ...event, primitive: 'run', type }, metadataJson: '{}' };
+    };
+
+    it('removes old events, keeps what run records need, and reports both; dry runs remove nothing', async () => {
+      const old = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });
+      const oldChild = await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(1), agent_id: 'a', parent_event_id: old.id, causes: [old.id] });
+      const [runStart] = await t.store.append([runEvent('start', minute(2))]);
+      const recent = await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(100), agent_id: 'a', parent_event_id: oldChild.id, causes: [old.id] });
+
+      const dry = await t.store.prune({ olderThan: minute(50), dryRun: true });
+      expect(dry).toEqual({ removed: 2, kept: 1, remaining: 4, dryRun: true });
+      expect((await t.store.stats()).events).toBe(4);
+
+      expect(await t.store.prune({ olderThan: minute(50) })).toEqual({ removed: 2, kept: 1, remaining: 2, dryRun: false });
+      expect(ids(await t.store.query({}))).toEqual([runStart!.id, recent.id]);
+
+      // The survivor still names its pruned parent and cause, and reads of it do not break.
+      const [stored] = await t.store.get([recent.id]);
+      expect(stored).toEqual(recent);
+      expect(await t.store.ancestors(recent.id)).toEqual({ chain: [recent], missingParentId: oldChild.id });
+      // Its surviving effects are still found from the pruned id.
+      expect(ids(await t.store.descendants([old.id]))).toEqual([recent.id]);
+
+      expect(await t.store.prune({ olderThan: minute(50), includeRuns: true })).toEqual({ removed: 1, kept: 0, remaining: 1, dryRun: false });
+      expect(ids(await t.store.query({}))).toEqual([recent.id]);
+    });
+
+    it('a store opened for reading refuses to prune, but may dry-run', async () => {
+      await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });
+      await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(9), agent_id: 'a' });
+      const reader = await t.open('read');
+      await expect(reader.prune({ olderThan: minute(5) })).rejects.toMatchObject({ code: 'E_STORE' });
+      expect(await reader.prune({ olderThan: minute(5), dryRun: true })).toMatchObject({ removed: 1 });
+    });
+  });
 });

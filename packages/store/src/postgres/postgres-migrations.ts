@@ -62,22 +62,21 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE event_causes (cause uuid NOT NULL, event uuid NOT NULL, PRIMARY KEY (cause, event));
       CREATE TABLE target_links (parent text NOT NULL, child text NOT NULL, PRIMARY KEY (parent, child));
 
+      -- Statement-level: a refused statement fails even when it matches no row, and retention's
+      -- deletes pay one check per statement instead of one per row.
       CREATE FUNCTION trace_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'DELETE' AND current_setting('${PRUNE_SETTING}', true) = 'on' THEN
-          RETURN OLD;
+          RETURN NULL;
         END IF;
         RAISE EXCEPTION '% on % refused: a trace store is append-only (retention is trace prune)', TG_OP, TG_TABLE_NAME
           USING ERRCODE = 'raise_exception';
       END $$;
-      CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION trace_append_only();
-      CREATE TRIGGER event_causes_append_only BEFORE UPDATE OR DELETE ON event_causes FOR EACH ROW EXECUTE FUNCTION trace_append_only();
-      CREATE TRIGGER target_links_append_only BEFORE UPDATE OR DELETE ON target_links FOR EACH ROW EXECUTE FUNCTION trace_append_only();
-      CREATE TRIGGER trace_meta_append_only BEFORE UPDATE OR DELETE ON trace_meta FOR EACH ROW EXECUTE FUNCTION trace_append_only();
-      CREATE TRIGGER trace_migrations_append_only BEFORE UPDATE OR DELETE ON trace_migrations FOR EACH ROW EXECUTE FUNCTION trace_append_only();
-      CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
-      CREATE TRIGGER event_causes_no_truncate BEFORE TRUNCATE ON event_causes FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
-      CREATE TRIGGER target_links_no_truncate BEFORE TRUNCATE ON target_links FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+      CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+      CREATE TRIGGER event_causes_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON event_causes FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+      CREATE TRIGGER target_links_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON target_links FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+      CREATE TRIGGER trace_meta_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON trace_meta FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+      CREATE TRIGGER trace_migrations_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON trace_migrations FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
     `,
   },
 ];
