@@ -3,7 +3,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { TraceError, eventSchema, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { TraceError, eventSchema, isEventId, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { ensureSpoolDirectory, publicLocation, spoolDirectories, unsafeEntry } from './spool-directories.js';
 
 export const SPOOL_FORMAT = 'tracekernel-spool';
@@ -333,6 +333,20 @@ function checkedJson(line: string): unknown {
   }
 }
 
+/**
+ * A spooled event, checked as the store will need it. The spool carries whatever emit accepted:
+ * an event with more causes than the envelope's limit (which older emits let through) is kept
+ * whole rather than dropped at replay.
+ */
+function parseEvent(value: unknown): TraceEvent | undefined {
+  const parsed = eventSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const causes = (value as { causes?: unknown } | undefined)?.causes;
+  if (!Array.isArray(causes) || causes.length < 2 || !causes.every((cause) => typeof cause === 'string' && isEventId(cause))) return undefined;
+  const rest = eventSchema.safeParse({ ...(value as object), causes: causes.slice(0, 1) });
+  return rest.success ? { ...rest.data, causes } : undefined;
+}
+
 interface SpoolHeader {
   format: string;
   version: number;
@@ -350,8 +364,8 @@ export function decodeSpool(text: string): { header: SpoolHeader | 'missing' | '
   const events: TraceEvent[] = [];
   let corrupt = lines[lines.length - 1] === '' ? 0 : 1;
   for (const line of complete.slice(1)) {
-    const parsed = eventSchema.safeParse(checkedJson(line));
-    if (parsed.success) events.push(parsed.data);
+    const event = parseEvent(checkedJson(line));
+    if (event) events.push(event);
     else corrupt++;
   }
   return { header: header as SpoolHeader, events, corrupt };
