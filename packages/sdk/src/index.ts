@@ -1,6 +1,7 @@
 export { Tracer, type TracerOptions, type EmitFields, type Causation, type TracerStats } from './tracer.js';
 export type { HelperFields, TypedHelpers, BuiltinHelpers } from './typed-helpers.js';
 export { createTracer } from './create-tracer.js';
+export { pendingSpools, type PendingSpool } from './spool.js';
 export { runTask, type TracerRunOptions, type RunHandle, type RunOutcome } from './run.js';
 export { canonicalJson, configDigest, configFileDigest, inputDigest, gitHead, stackHash, type InputDigestOptions } from './run-digest.js';
 export { slugOf, attemptKey, errorInfo, type RunOptions, type RunTask, type RunEnding, type RunLineage } from './run-metadata.js';
