@@ -5,7 +5,8 @@ import { storePathForWriting } from '@tracekernel/store';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
-import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './run.js';
+import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './runs/run-task.js';
+import { closeRunReader } from './runs/run-reader.js';
 
 export interface TracerOptions {
   /** The agent every event is attributed to. */
@@ -194,6 +195,7 @@ export class Tracer {
     if (this.#closed) return;
     this.#closed = true;
     await this.#lease.release();
+    await closeRunReader(this);
   }
 
   stats(): TracerStats {
