@@ -5,6 +5,6 @@ export { runTask, type TracerRunOptions, type RunHandle, type RunOutcome } from 
 export { canonicalJson, configDigest, configFileDigest, inputDigest, gitHead, stackHash, type InputDigestOptions } from './runs/run-digest.js';
 export { slugOf, attemptKey, errorInfo, type RunOptions, type RunTask, type RunEnding, type RunLineage } from './runs/run-metadata.js';
 export { RunWriter, assertRunInvariants, type RunStart, type RecordWrite, type PreparedRecord } from './runs/run-writer.js';
-export { RunLookup, type RunEvents } from './runs/run-lookup.js';
+export { RunLookup } from './runs/run-lookup.js';
 export { backfillRuns, BACKFILL_MAX_DEPTH, type BackfillReport, type BackfillProblem, type BackfillOptions } from './runs/run-backfill.js';
 export { recordCommand, type CommandRunOptions, type CommandRunResult } from './runs/run-command.js';

@@ -156,7 +156,8 @@ async function checkAgainstStore(
     if (existing && !(existing.primitive === 'run' && existing.type === 'start')) {
       throw new Conflict(`conflict: span_id ${record.span_id} is the id of a stored ${existing.primitive}.${existing.type} event, not a run`);
     }
-    if (existing || (await lookup.startBySpan(record.span_id, { task: record.task_id }))) {
+    // A uuidv7 span was just looked up as an event id; the rest finds it through its end or its task.
+    if (existing || (await lookup.startBySpanElsewhere(record.span_id, { task: record.task_id }))) {
       throw new Invalid(`invariant 5: span_id ${record.span_id} is already used by another run`);
     }
   }

@@ -6,6 +6,7 @@ import {
   runRecordSchema,
   runSpanOf,
   runStartEventKey,
+  type PreparedEvent,
   type RunRecord,
   type TraceEvent,
 } from '@tracekernel/schema';
@@ -14,11 +15,7 @@ import type { TraceStore } from '@tracekernel/store';
 const isRunStart = (event: TraceEvent | undefined): event is TraceEvent => event?.primitive === 'run' && event.type === 'start';
 const isRunEnd = (event: TraceEvent | undefined): event is TraceEvent => event?.primitive === 'run' && event.type === 'end';
 
-/** A run's two events as written (or meant to be): the end is null while it runs. */
-export interface RunEvents {
-  start: TraceEvent;
-  end: TraceEvent | null;
-}
+const missing = (id: string) => new TraceError('E_STORE', `run ${id}: the record is not in the store after it was written (spooled for replay?)`);
 
 /**
  * The one way writers find run records in a store. Every lookup goes through an index: the event
@@ -52,13 +49,18 @@ export class RunLookup {
       const [event] = await this.#store.get([asId]);
       if (isRunStart(event) && runSpanOf(event) === asId) return event;
     }
-    const end = await this.#store.getByIdempotencyKey(runEndEventKey(wanted));
+    return this.startBySpanElsewhere(wanted, options);
+  }
+
+  /** {@link startBySpan} without the lookup by event id, for a caller that has just made it. */
+  async startBySpanElsewhere(span: string, options: { task?: string | null } = {}): Promise<TraceEvent | undefined> {
+    const end = await this.#store.getByIdempotencyKey(runEndEventKey(span));
     if (isRunEnd(end) && end.parent_event_id) {
       const [start] = await this.#store.get([end.parent_event_id]);
-      if (isRunStart(start) && runSpanOf(start) === wanted) return start;
+      if (isRunStart(start) && runSpanOf(start) === span) return start;
     }
     if (!options.task) return undefined;
-    return (await this.#startsOf(options.task)).get(wanted);
+    return (await this.#startsOf(options.task)).get(span);
   }
 
   /** The stored event with this id, whatever its kind (a span that is an event id must be free). */
@@ -96,24 +98,39 @@ export class RunLookup {
 
   /**
    * Reads runs back after they were written, in one read, and checks that each forms a valid
-   * record, equal to the one meant when `intended` events are given. Throws E_STORE naming the run.
+   * record. Throws E_STORE naming the run.
    */
-  async readBack(runs: readonly { ids: { start: string; end: string | null }; intended?: RunEvents }[]): Promise<RunRecord[]> {
-    const ids = runs.flatMap((run) => (run.ids.end ? [run.ids.start, run.ids.end] : [run.ids.start]));
-    const stored = new Map((await this.#store.get(ids)).map((event) => [event.id, event]));
-    return runs.map(({ ids: { start, end }, intended }) => {
+  async readBack(runs: readonly { start: string; end: string | null }[]): Promise<RunRecord[]> {
+    const stored = await this.#stored(runs.flatMap((run) => (run.end ? [run.start, run.end] : [run.start])));
+    return runs.map(({ start, end }) => {
       const storedStart = stored.get(start);
       const storedEnd = end ? stored.get(end) : null;
-      if (!storedStart || storedEnd === undefined) {
-        throw new TraceError('E_STORE', `run ${start}: the record is not in the store after it was written (spooled for replay?)`);
-      }
+      if (!storedStart || storedEnd === undefined) throw missing(start);
       const parsed = runRecordSchema.safeParse(runRecordFromEvents(storedStart, storedEnd));
       if (!parsed.success) throw new TraceError('E_STORE', `run ${start}: the record read back is invalid: ${parsed.error.issues[0]?.message}`);
-      if (intended && JSON.stringify(parsed.data) !== JSON.stringify(runRecordFromEvents(intended.start, intended.end))) {
-        throw new TraceError('E_STORE', `run ${start}: the record read back differs from the one written`);
-      }
       return parsed.data;
     });
+  }
+
+  /**
+   * Reads back events a writer prepared (validated by the catalog), in one read, and checks that
+   * the store holds exactly them. Throws E_STORE naming the first that differs.
+   */
+  async checkWritten(events: readonly PreparedEvent[]): Promise<void> {
+    const stored = await this.#stored(events.map(({ event }) => event.id));
+    for (const { event, metadataJson } of events) {
+      const found = stored.get(event.id);
+      if (!found) throw missing(event.id);
+      if (found.ts !== event.ts || found.target_id !== event.target_id || found.parent_event_id !== event.parent_event_id ||
+        found.idempotency_key !== event.idempotency_key || `${found.primitive}.${found.type}` !== `${event.primitive}.${event.type}` ||
+        JSON.stringify(found.metadata) !== metadataJson) {
+        throw new TraceError('E_STORE', `run event ${event.id}: the event read back differs from the one written`);
+      }
+    }
+  }
+
+  async #stored(ids: readonly string[]): Promise<Map<string, TraceEvent>> {
+    return new Map((await this.#store.get(ids)).map((event) => [event.id, event]));
   }
 
   async #startsOf(task: string): Promise<Map<string, TraceEvent>> {

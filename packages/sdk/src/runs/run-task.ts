@@ -213,7 +213,7 @@ async function readBack(tracer: Tracer, spanId: string, endId: string, report: (
     return null;
   }
   try {
-    const [record] = await reader.readBack([{ ids: { start: spanId, end: endId } }]);
+    const [record] = await reader.readBack([{ start: spanId, end: endId }]);
     return record!;
   } catch (error) {
     report((error as Error).message);

@@ -60,7 +60,8 @@ export class RunWriter {
       if (!first) throw new TraceError('E_STORE', `run ${lineage.idempotencyKey}: the first run's start ${result!.id} cannot be read`);
       return { started: false, first: await this.lookup.recordOf(first), problems };
     }
-    const [record] = await this.lookup.readBack([{ ids: { start: spanId, end: null }, intended: { start: prepared.event, end: null } }]);
+    await this.lookup.checkWritten([prepared]);
+    const [record] = await this.lookup.readBack([{ start: spanId, end: null }]);
     return { started: true, record: record!, start: prepared.event, problems };
   }
 
@@ -68,7 +69,8 @@ export class RunWriter {
   async end(start: TraceEvent, ending: RunEnding): Promise<RunRecord> {
     const prepared = this.#catalog.prepare(runEndEvent(start, buildEndMetadata(runSpanOf(start), ending), { agentId: this.#agentId }));
     await this.#store.append([prepared]);
-    const [record] = await this.lookup.readBack([{ ids: { start: start.id, end: prepared.event.id }, intended: { start, end: prepared.event } }]);
+    await this.lookup.checkWritten([prepared]);
+    const [record] = await this.lookup.readBack([{ start: start.id, end: prepared.event.id }]);
     return record!;
   }
 
@@ -104,10 +106,7 @@ export class RunWriter {
       this.lookup.remember(pair.start.event);
       writes.push({ outcome: 'new', record: pair.record });
     }
-    await this.lookup.readBack(written.map((pair) => ({
-      ids: { start: pair.start.event.id, end: pair.end?.event.id ?? null },
-      intended: { start: pair.start.event, end: pair.end?.event ?? null },
-    })));
+    await this.lookup.checkWritten(written.flatMap((pair) => (pair.end ? [pair.start, pair.end] : [pair.start])));
     return writes;
   }
 }
