@@ -7,7 +7,8 @@ import { isUrlLocation } from './spool-directories.js';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
-import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './run.js';
+import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './runs/run-task.js';
+import { closeRunReader } from './runs/run-reader.js';
 
 export interface TracerOptions {
   /** The agent every event is attributed to. */
@@ -71,7 +72,7 @@ interface TracerEvents {
 }
 
 /** Members of Tracer that a primitive's helper namespace must not shadow (e.g. a `run` primitive). */
-const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'storePath', 'location']);
+const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'location']);
 
 export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
 
@@ -176,11 +177,6 @@ export class Tracer {
     return this.#context.getStore() ?? this.#envParent;
   }
 
-  /** @deprecated The store's location; a file path unless the store is a server. */
-  get storePath(): string {
-    return this.location;
-  }
-
   /** An environment for a child process whose tracer should nest its events under `eventId`. */
   childEnv(eventId: string | null = this.currentParent(), env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
     const child: NodeJS.ProcessEnv = { ...env, TRACE_DB: this.location };
@@ -216,6 +212,7 @@ export class Tracer {
     if (this.#closed) return;
     this.#closed = true;
     await this.#lease.release();
+    await closeRunReader(this);
   }
 
   stats(): TracerStats {
