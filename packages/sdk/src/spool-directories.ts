@@ -2,23 +2,8 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { isPostgresLocation, redactLocation } from '@tracekernel/store';
 
-/** A store location that names a server (`postgres://…`) rather than a file. */
-export function isUrlLocation(location: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
-}
-
-/** The location without credentials: what spool headers and directory names may carry. */
-export function publicLocation(location: string): string {
-  if (!isUrlLocation(location)) return location;
-  try {
-    const url = new URL(location);
-    url.password = '';
-    return url.toString();
-  } catch {
-    return location.replace(/\/\/[^@/]*@/, '//');
-  }
-}
 
 /** `$XDG_STATE_HOME/tracekernel`, else `~/.local/state/tracekernel`: per user, never a shared temp path. */
 export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -33,9 +18,9 @@ export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
  * location>/`). Each store has directories of its own, so two stores never share a spool.
  */
 export function spoolDirectories(location: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const key = publicLocation(location);
+  const key = redactLocation(location);
   const fallback = join(stateDirectory(env), 'spool', createHash('sha256').update(key).digest('hex').slice(0, 16));
-  return isUrlLocation(location) ? [fallback] : [join(dirname(location), 'spool', basename(location)), fallback];
+  return isPostgresLocation(location) ? [fallback] : [join(dirname(location), 'spool', basename(location)), fallback];
 }
 
 /** Creates a spool directory (0700, the state directory too) and checks that it is safe to use. */

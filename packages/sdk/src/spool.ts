@@ -4,7 +4,8 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { TraceError, eventSchema, isEventId, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
-import { ensureSpoolDirectory, publicLocation, spoolDirectories, unsafeEntry } from './spool-directories.js';
+import { redactLocation } from '@tracekernel/store';
+import { ensureSpoolDirectory, spoolDirectories, unsafeEntry } from './spool-directories.js';
 
 export const SPOOL_FORMAT = 'tracekernel-spool';
 export const SPOOL_VERSION = 2;
@@ -50,7 +51,7 @@ export class Spool {
   #file: OpenFile | undefined;
 
   constructor(location: string, env: NodeJS.ProcessEnv = process.env) {
-    this.store = publicLocation(location);
+    this.store = redactLocation(location);
     this.directories = spoolDirectories(location, env);
     this.#env = env;
   }
@@ -253,7 +254,7 @@ export interface PendingSpool {
 
 /** The spool files of a store that the next tracer to reach it will replay (or refuse, saying why). */
 export function pendingSpools(location: string, env: NodeJS.ProcessEnv = process.env): PendingSpool[] {
-  const store = publicLocation(location);
+  const store = redactLocation(location);
   const pending: PendingSpool[] = [];
   for (const directory of spoolDirectories(location, env)) {
     let names: string[];

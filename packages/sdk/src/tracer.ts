@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
 import { EventCatalog, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
-import { storePathForWriting } from '@tracekernel/store';
+import { isPostgresLocation, storePathForWriting } from '@tracekernel/store';
 import type { SinkError } from './event-sink.js';
-import { isUrlLocation } from './spool-directories.js';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
@@ -102,7 +101,7 @@ export class Tracer {
     this.agentId = options.agentId;
     this.catalog = options.catalog ?? new EventCatalog();
     const explicit = options.db ?? env.TRACE_DB;
-    this.location = explicit && isUrlLocation(explicit) ? explicit : storePathForWriting({ db: options.db, env });
+    this.location = explicit && isPostgresLocation(explicit) ? explicit : storePathForWriting({ db: options.db, env });
     this.#session = options.session ?? env.TRACE_SESSION ?? null;
     this.#envParent = env.TRACE_PARENT && isEventId(env.TRACE_PARENT) ? env.TRACE_PARENT : null;
     this.#lease = leaseWriter(
