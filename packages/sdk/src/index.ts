@@ -7,3 +7,4 @@ export { slugOf, attemptKey, errorInfo, type RunOptions, type RunTask, type RunE
 export { RunStoreWriter, assertRunInvariants, type RunStart } from './run-store-writer.js';
 export { backfillRuns, type BackfillReport, type BackfillProblem, type BackfillOptions } from './run-backfill.js';
 export { recordCommand, type CommandRunOptions, type CommandRunResult } from './run-command.js';
+export { subscribe, type SubscribeQuery, type SubscribeOptions, type SubscribeHandler, type Subscription } from './subscribe.js';
