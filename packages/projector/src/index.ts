@@ -3,7 +3,7 @@ export { causality, type Causality } from './causality.js';
 export { buildCausalityTree, type CausalityNode } from './causality-tree.js';
 export { foldTaskState, taskState, type TaskState, type TaskStatus } from './task-state.js';
 export { resolveSubject, type Subject } from './subject.js';
-export { resolveTime, type ResolveTimeOptions } from './time-spec.js';
+export { resolveTime, parseDuration, type ResolveTimeOptions } from './time-spec.js';
 export { compareEvents } from './event-order.js';
 export { foldRuns, type FoldedRun, type FoldedRuns, type FoldRunsOptions, type RunProblem } from './runs/fold-runs.js';
 export { listRuns, newestFirst, type RunQuery, type RunList, type RunReadOptions } from './runs/list-runs.js';
