@@ -29,8 +29,8 @@ export default class Prune extends TraceCommand<typeof Prune> {
 
   static override flags = {
     'older-than': Flags.string({ description: 'Remove events older than this: 30d, 12h, 90m, 2w', required: true }),
-    'dry-run': Flags.boolean({ description: 'Count what would be removed; remove nothing' }),
-    'include-runs': Flags.boolean({ description: 'Also remove the events run records need' }),
+    'dry-run': Flags.boolean({ description: 'Count what would be removed; remove nothing', default: false }),
+    'include-runs': Flags.boolean({ description: 'Also remove the events run records need', default: false }),
   };
 
   async run(): Promise<PruneJson> {
@@ -58,7 +58,8 @@ export default class Prune extends TraceCommand<typeof Prune> {
       const when = `${json.cutoff.replace('T', ' ').replace(/\.\d+Z$/, '')} UTC (${olderThan} ago)`;
       this.log(`${dryRun ? 'Would remove' : 'Removed'} ${events(report.removed)} older than ${when} from ${store.location}.`);
       if (report.kept > 0) {
-        this.log(`Kept ${events(report.kept)} older than that: ${flags['include-runs'] ? 'the newest event' : 'run records need them (--include-runs removes them too)'}.`);
+        const why = flags['include-runs'] ? 'a SQLite store keeps its newest event' : 'run records need them (--include-runs removes them too), and a SQLite store keeps its newest event';
+        this.log(`Kept ${events(report.kept)} older than that: ${why}.`);
       }
       this.log(`${events(report.remaining)} ${dryRun ? 'would remain' : 'remain'}.`);
     }
