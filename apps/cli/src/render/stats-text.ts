@@ -1,3 +1,4 @@
+import type { PendingSpool } from '@tracekernel/sdk';
 import type { StoreStats } from '@tracekernel/store';
 import { formatTime } from './format-time.js';
 import type { Palette } from './palette.js';
@@ -13,9 +14,11 @@ export interface StatsJson {
   by_primitive: Array<{ primitive: string; count: number }>;
   by_type: Array<{ primitive: string; type: string; count: number }>;
   by_agent: Array<{ agent: string | null; count: number }>;
+  /** Spool files that hold events for this store, not yet replayed; `refused` says why a replay will not take one. */
+  pending_spools: Array<{ path: string; events: number; bytes: number; refused: string | null }>;
 }
 
-export function statsJson(path: string, stats: StoreStats): StatsJson {
+export function statsJson(path: string, stats: StoreStats, spools: readonly PendingSpool[] = []): StatsJson {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     path,
@@ -27,6 +30,7 @@ export function statsJson(path: string, stats: StoreStats): StatsJson {
     by_primitive: stats.byPrimitive.map(({ primitive, count }) => ({ primitive, count })),
     by_type: stats.byType.map(({ primitive, type, count }) => ({ primitive, type, count })),
     by_agent: stats.byAgent.map(({ agent, count }) => ({ agent, count })),
+    pending_spools: spools.map(({ path, events, bytes, refused }) => ({ path, events, bytes, refused })),
   };
 }
 
@@ -45,6 +49,7 @@ export function statsText(stats: StatsJson, colours: Palette): string[] {
   const lines = [
     `${colours.bold('Store:')} ${stats.path} (${formatBytes(stats.bytes)}, schema version ${stats.schema_version})`,
   ];
+  lines.push(...spoolLines(stats, colours));
   if (stats.events === 0) {
     lines.push(`${colours.bold('Events:')} 0 (the store is empty)`);
     return lines;
@@ -54,5 +59,14 @@ export function statsText(stats: StatsJson, colours: Palette): string[] {
   lines.push('', colours.bold('By primitive:'), ...table(stats.by_primitive.map((row) => [row.primitive, row.count])));
   lines.push('', colours.bold('By type:'), ...table(stats.by_type.map((row) => [`${row.primitive}.${row.type}`, row.count])));
   lines.push('', colours.bold('By agent:'), ...table(stats.by_agent.map((row) => [row.agent ?? '(none)', row.count])));
+  return lines;
+}
+
+function spoolLines(stats: StatsJson, colours: Palette): string[] {
+  const spools = stats.pending_spools;
+  if (spools.length === 0) return [];
+  const events = spools.reduce((sum, spool) => sum + spool.events, 0);
+  const lines = [`${colours.bold('Pending spools:')} ${spools.length} ${spools.length === 1 ? 'file' : 'files'}, ${events} events (the next tracer to reach the store replays them)`];
+  for (const spool of spools) lines.push(`  ${spool.path}  ${spool.events} events${spool.refused ? `  refused: ${spool.refused}` : ''}`);
   return lines;
 }
