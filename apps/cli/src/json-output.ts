@@ -20,6 +20,10 @@ export interface CausalityNodeJson {
   children: CausalityNodeJson[];
   links: string[];
   missing_parent: string | null;
+  /** Set instead of missing_parent when retention (trace prune) removed that parent. */
+  pruned_parent: string | null;
+  /** The ids of links that retention removed. */
+  pruned_links: string[];
 }
 
 export interface CausalityJson {
@@ -51,6 +55,8 @@ function nodeJson(node: CausalityNode): CausalityNodeJson {
     children: node.children.map(nodeJson),
     links: node.links,
     missing_parent: node.missingParent,
+    pruned_parent: node.prunedParent,
+    pruned_links: node.prunedLinks,
   };
 }
 

@@ -12,6 +12,10 @@ export interface CausalityNode {
   links: string[];
   /** Set on the topmost node when its parent_event_id is not (yet) in the store. */
   missingParent: string | null;
+  /** Set instead of missingParent when that parent was removed by retention (`trace prune`). */
+  prunedParent: string | null;
+  /** The ids of `links` that retention removed. */
+  prunedLinks: string[];
 }
 
 /**
@@ -24,13 +28,15 @@ export interface CausalityNode {
  *
  * Each event hangs under its parent_event_id when that parent is in the tree, otherwise under its
  * first cause in the tree; its other causes become `links`, so fan-in never duplicates a subtree.
- * The topmost event's parent_event_id, when set, names a parent missing from the store.
+ * The topmost event's parent_event_id, when set, names a parent missing from the store, or a
+ * pruned one when it is in `pruned` (store.pruned); pruned links are marked the same way.
  */
 export function buildCausalityTree(
   chain: readonly TraceEvent[],
   descendants: readonly TraceEvent[],
   focusId: string,
   describe: (event: TraceEvent) => string = (event) => `${event.primitive}.${event.type}`,
+  pruned: ReadonlySet<string> = new Set(),
 ): CausalityNode {
   const path = chainToFocus(chain, focusId);
   const nodes = new Map<string, CausalityNode>();
@@ -96,11 +102,13 @@ export function buildCausalityTree(
     if (parent !== null) nodes.get(parent)!.children.push(current);
     const { event } = current;
     const rootMissing = parent === null && event.parent_event_id !== null && !nodes.has(event.parent_event_id);
-    if (rootMissing) current.missingParent = event.parent_event_id;
+    if (rootMissing && pruned.has(event.parent_event_id!)) current.prunedParent = event.parent_event_id;
+    else if (rootMissing) current.missingParent = event.parent_event_id;
     const others = [event.parent_event_id, ...event.causes].filter(
-      (cause): cause is string => cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === current.missingParent),
+      (cause): cause is string => cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === event.parent_event_id),
     );
     current.links = [...new Set(others)];
+    current.prunedLinks = current.links.filter((link) => pruned.has(link));
   }
   for (const current of nodes.values()) current.children.sort((a, b) => compareEvents(a.event, b.event));
   return nodes.get(path[0]!.id)!;
@@ -112,6 +120,8 @@ class TreeNode implements CausalityNode {
   children: CausalityNode[] = [];
   links: string[] = [];
   missingParent: string | null = null;
+  prunedParent: string | null = null;
+  prunedLinks: string[] = [];
   readonly #describe: (event: TraceEvent) => string;
   #description: string | undefined;
 

@@ -36,7 +36,8 @@ async function taskFocus(store: TraceStore, task: string): Promise<TraceEvent | 
 /**
  * The causality tree of an event, or of a task (through its create_task event): the chain of
  * parents from the root cause down to the focus, plus everything the focus caused, transitively.
- * Fan-in shows as `links`; a parent missing from the store shows as `missingParent` on the root.
+ * Fan-in shows as `links`; a parent missing from the store shows as `missingParent` on the root,
+ * one removed by retention as `prunedParent` (and pruned links in `prunedLinks`).
  *
  * @throws TraceError E_NOT_FOUND for a uuidv7 that is not stored; E_INVALID_ID for anything that is
  *   neither an event id nor a task.
@@ -45,7 +46,14 @@ export async function causality(store: TraceStore, subject: string, catalog: Eve
   const name = subject.trim();
   const focus = await focusEvent(store, name);
   const [{ chain }, descendants] = await Promise.all([store.ancestors(focus.id), store.descendants([focus.id])]);
-  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event));
+  // Causes outside the tree are links or the root's missing parent: ask which ones were pruned.
+  const inTree = new Set([...chain, ...descendants].map((event) => event.id));
+  const outside = new Set<string>();
+  for (const event of [...chain, ...descendants]) {
+    for (const cause of [event.parent_event_id, ...event.causes]) if (cause !== null && !inTree.has(cause)) outside.add(cause);
+  }
+  const pruned = new Set(outside.size === 0 ? [] : await store.pruned([...outside]));
+  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), pruned);
   const shown = isEventId(name.toLowerCase()) ? name.toLowerCase() : name;
   return { focus: focus.id, heading: `Causality chain for ${shown}:`, root };
 }

@@ -34,7 +34,7 @@ export interface Timeline {
   entries: TimelineEntry[];
 }
 
-function checkQuery(query: TimelineQuery): void {
+export function checkQuery(query: TimelineQuery): void {
   if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1)) {
     throw new TraceError('E_USAGE', `limit: expected a positive integer, got ${query.limit}`);
   }
@@ -48,7 +48,7 @@ function matchesKind(event: TraceEvent, kinds: readonly string[]): boolean {
 }
 
 /** The filters a timeline applies to the events of its subject. Pure. */
-function matches(event: TraceEvent, query: TimelineQuery): boolean {
+export function matches(event: TraceEvent, query: TimelineQuery): boolean {
   if (query.agent !== undefined && event.agent_id !== query.agent) return false;
   if (query.channel !== undefined && (event.primitive !== 'bridge' || event.target_id !== query.channel)) return false;
   if (query.primitives !== undefined && !matchesKind(event, query.primitives)) return false;
@@ -66,7 +66,7 @@ async function taskEvents(store: TraceStore, task: string): Promise<TraceEvent[]
 }
 
 /** The store query for a timeline without a task: the store filters, orders and limits. */
-function storeQuery(query: TimelineQuery): EventQuery | undefined {
+export function storeQuery(query: TimelineQuery): EventQuery | undefined {
   let kinds = query.primitives;
   if (query.channel !== undefined) {
     kinds = kinds === undefined ? ['bridge'] : kinds.filter((kind) => kind === 'bridge' || kind.startsWith('bridge.'));
@@ -82,7 +82,7 @@ function storeQuery(query: TimelineQuery): EventQuery | undefined {
   };
 }
 
-function heading(query: TimelineQuery, events: readonly TraceEvent[]): string {
+export function heading(query: TimelineQuery, events: readonly TraceEvent[]): string {
   if (query.task !== undefined) {
     const created = events.find((event) => event.primitive === 'ops' && event.type === 'create_task' && event.target_id === query.task);
     const title = created?.metadata.title;

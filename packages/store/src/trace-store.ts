@@ -35,6 +35,11 @@ export interface ChangeBatch {
   /** Matching events in commit order. */
   events: TraceEvent[];
   /**
+   * The resume point after each event, parallel to `events`: a consumer that saves `cursors[i]`
+   * once it has handled `events[i]` resumes exactly after that event.
+   */
+  cursors: StoreCursor[];
+  /**
    * Where the next call resumes: past every event this call looked at, matching or not. It is
    * the `after` given when nothing new is visible yet.
    */
@@ -169,6 +174,12 @@ export interface TraceStore {
    * pruned stay readable and point at an id that is no longer stored.
    */
   prune(options: PruneOptions): Promise<PruneReport>;
+
+  /**
+   * Which of `ids` name events that retention removed while a kept event still named them (as its
+   * parent or one of its causes): readers show those as `pruned` rather than missing.
+   */
+  pruned(ids: readonly string[]): Promise<string[]>;
 
   close(): Promise<void>;
 }

@@ -352,10 +352,11 @@ export class PostgresTraceStore implements TraceStore {
           ${conditions.length === 0 ? sql`` : sql`AND ${sql.join(conditions, sql` AND `)}`}
         ORDER BY e.xid, e.seq LIMIT ${limit}`);
       const events = rows.map(decode);
+      const cursors = rows.map((row) => encodeCursor(row.xid, row.seq));
       let cursor: string | null = options.after ?? null;
       if (rows.length === limit) cursor = encodeCursor(rows[rows.length - 1]!.xid, rows[rows.length - 1]!.seq);
       else if (last !== null && compareCursor(last, cursor) > 0) cursor = last;
-      return { events, cursor };
+      return { events, cursors, cursor };
     });
   }
 
@@ -378,6 +379,16 @@ export class PostgresTraceStore implements TraceStore {
         const { removable, kept, total } = rows[0]!;
         if (!options.dryRun && removable > 0) {
           await sql`SELECT set_config(${PRUNE_SETTING}, 'on', true)`.execute(trx);
+          // Every pruned event a kept one still names (as parent or cause) is remembered, so that
+          // readers tell a pruned cause from a missing one.
+          const gone = sql`e.ts < ${options.olderThan} AND NOT (${keepRuns})`;
+          const kept = (alias: string) =>
+            sql.raw(`NOT (${alias}.ts < ${Number(options.olderThan)}${options.includeRuns ? '' : ` AND ${alias}.primitive <> 'run'`})`);
+          await sql`INSERT INTO pruned_events (id)
+            SELECT e.id FROM events e WHERE ${gone} AND (
+              EXISTS (SELECT 1 FROM events k WHERE k.parent_id = e.id AND ${kept('k')})
+              OR EXISTS (SELECT 1 FROM event_causes c JOIN events k ON k.id = c.event WHERE c.cause = e.id AND ${kept('k')}))
+            ON CONFLICT DO NOTHING`.execute(trx);
           await sql`DELETE FROM event_causes c USING events e
             WHERE c.event = e.id AND e.ts < ${options.olderThan} AND NOT (${keepRuns})`.execute(trx);
           await sql`DELETE FROM events e WHERE e.ts < ${options.olderThan} AND NOT (${keepRuns})`.execute(trx);
@@ -385,6 +396,16 @@ export class PostgresTraceStore implements TraceStore {
         return { removed: removable, kept, remaining: total - (options.dryRun ? 0 : removable), dryRun: options.dryRun === true };
       }),
     );
+  }
+
+  async pruned(ids: readonly string[]): Promise<string[]> {
+    const valid = validUuids(ids);
+    if (valid.length === 0) return [];
+    return this.#read(async () => {
+      const { rows } = await sql<{ id: string }>`SELECT id::text AS id FROM pruned_events WHERE id = ANY(${valid}::uuid[])`.execute(this.#db);
+      const found = new Set(rows.map((row) => row.id));
+      return ids.filter((id) => found.has(id.toLowerCase()));
+    });
   }
 
   async close(): Promise<void> {

@@ -622,7 +622,7 @@ export class SqliteTraceStore implements TraceStore {
         WHERE e.seq > ${after} AND e.seq <= ${upTo} ${conditions.length === 0 ? sql`` : sql`AND ${sql.join(conditions, sql` AND `)}`}
         ORDER BY e.seq LIMIT ${limit}`);
       const cursor = rows.length === limit ? String(rows[rows.length - 1]![0]) : upTo > after ? String(upTo) : (options.after ?? null);
-      return { events: this.#decode(rows), cursor };
+      return { events: this.#decode(rows), cursors: rows.map((row) => String(row[0])), cursor };
     });
   }
 
@@ -652,9 +652,13 @@ export class SqliteTraceStore implements TraceStore {
             count(*) AS total
           FROM events e`).get() as { removable: number; kept: number; total: number };
         if (!options.dryRun && counts.removable > 0) {
+          // Every pruned event a kept one still names (parent by seq or by id, or a cause) is
+          // remembered, so that readers tell a pruned cause from a missing one.
           this.#sqlite.prepare(`INSERT OR IGNORE INTO pruned_parents (seq, id)
             SELECT p.seq, p.id FROM events p WHERE ${prunable('p')}
-              AND EXISTS (SELECT 1 FROM events c WHERE c.parent = p.seq AND NOT ${prunable('c')})`).run();
+              AND (EXISTS (SELECT 1 FROM events c WHERE c.parent = p.seq AND NOT ${prunable('c')})
+                OR EXISTS (SELECT 1 FROM events c WHERE c.parent_id = p.id AND NOT ${prunable('c')})
+                OR EXISTS (SELECT 1 FROM event_causes x JOIN events c ON c.seq = x.seq WHERE x.cause = p.id AND NOT ${prunable('c')}))`).run();
           this.#sqlite.prepare(`INSERT INTO trace_maintenance (reason, started_at) VALUES ('prune', ?)`).run(Date.now());
           this.#sqlite.prepare(`DELETE FROM event_causes WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
           this.#sqlite.prepare(`DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
@@ -671,6 +675,18 @@ export class SqliteTraceStore implements TraceStore {
       this.#recentSeqs = new Map();
       this.#readStatements.clear();
       return report;
+    });
+  }
+
+  async pruned(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return this.#read(async () => {
+      const blobs = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)).map((id) => id.toLowerCase().replaceAll('-', ''));
+      if (blobs.length === 0) return [];
+      const rows = this.#allRaw(sql<{ id: string }>`SELECT DISTINCT lower(hex(id)) AS id FROM pruned_parents
+        WHERE hex(id) IN (SELECT upper(value) FROM json_each(${JSON.stringify(blobs)}))`);
+      const found = new Set(rows.map((row) => row.id));
+      return ids.filter((id) => found.has(id.toLowerCase().replaceAll('-', '')));
     });
   }
 
