@@ -44,6 +44,8 @@ export interface EventInput {
   causes?: readonly string[];
   idempotency_key?: string | null;
   metadata?: unknown;
+  /** Stored but hidden from reads unless asked for; default false. */
+  private?: boolean;
 }
 
 /** A validated event plus its metadata already encoded, so a deferred writer stores a snapshot. */
@@ -83,6 +85,12 @@ function checkId(value: unknown, field: string): string {
     throw new TraceError('E_INVALID_ID', `${field}: expected a uuidv7 event id, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+function checkPrivate(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (value === true) return true;
+  throw new TraceError('E_SCHEMA', `private: expected true or false, got ${JSON.stringify(value)}`);
 }
 
 /**
@@ -214,6 +222,7 @@ export class EventCatalog {
       idempotency_key: checkName(input.idempotency_key, 'idempotency_key'),
       schema_version: SCHEMA_VERSION,
       metadata,
+      private: checkPrivate(input.private),
     };
     return { event, metadataJson };
   }

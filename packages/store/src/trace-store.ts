@@ -14,6 +14,8 @@ export interface EventQuery {
   limit?: number;
   /** `desc` returns the newest first, which with `limit` gives the latest N. */
   order?: 'asc' | 'desc';
+  /** Private events are hidden from every read unless this is set. */
+  includePrivate?: boolean;
 }
 
 export interface AppendResult {
@@ -45,6 +47,11 @@ export interface StoreStats {
   byAgent: Array<{ agent: string | null; count: number }>;
   bytes: number;
   schemaVersion: number;
+  /**
+   * How many private events are stored. Without includePrivate they are left out of every other
+   * figure (counts, breakdowns, time span), so that only their number is told.
+   */
+  privateEvents: number;
 }
 
 /**
@@ -61,8 +68,8 @@ export interface TraceStore {
    */
   append(events: readonly PreparedEvent[]): Promise<AppendResult[]>;
 
-  /** The events with these ids that exist, in (ts, id) order. */
-  get(ids: readonly string[]): Promise<TraceEvent[]>;
+  /** The events with these ids that exist, in (ts, id) order. Private ones only with includePrivate. */
+  get(ids: readonly string[], options?: { includePrivate?: boolean }): Promise<TraceEvent[]>;
 
   getByIdempotencyKey(key: string): Promise<TraceEvent | undefined>;
 
@@ -72,18 +79,21 @@ export interface TraceStore {
    * Every event caused, transitively, by one of `ids` through parent_event_id or causes,
    * excluding the seeds themselves, in (ts, id) order.
    */
-  descendants(ids: readonly string[], options?: { limit?: number }): Promise<TraceEvent[]>;
+  descendants(ids: readonly string[], options?: { limit?: number; includePrivate?: boolean }): Promise<TraceEvent[]>;
 
-  /** The chain of parent_event_id links above an event, root first, ending with the event (at most maxDepth links, default 10,000). */
-  ancestors(id: string, options?: { maxDepth?: number }): Promise<Ancestry>;
+  /**
+   * The chain of parent_event_id links above an event, root first, ending with the event (at most
+   * maxDepth links, default 10,000). A private event in the chain is returned only with includePrivate.
+   */
+  ancestors(id: string, options?: { maxDepth?: number; includePrivate?: boolean }): Promise<Ancestry>;
 
   /** Targets whose parent is one of `targets` (e.g. subtasks through parent_task_id), transitively. */
   descendantTargets(targets: readonly string[]): Promise<string[]>;
 
-  /** How a name appears in the store: as an agent, and as the target of which primitives. */
-  nameUsage(name: string): Promise<NameUsage>;
+  /** How a name appears in the store: as an agent, and as the target of which primitives (in private events only with includePrivate). */
+  nameUsage(name: string, options?: { includePrivate?: boolean }): Promise<NameUsage>;
 
-  stats(): Promise<StoreStats>;
+  stats(options?: { includePrivate?: boolean }): Promise<StoreStats>;
 
   close(): Promise<void>;
 }

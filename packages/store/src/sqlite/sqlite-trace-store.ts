@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreStats, TraceStore } from '../trace-store.js';
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
@@ -30,6 +30,13 @@ const EVENT_SOURCE = 'events e LEFT JOIN events p ON p.seq = e.parent';
 /** The same columns with the parent as a seq, for reads that resolve parents themselves. */
 const EVENT_SELECT_PARENT_SEQ = `e.seq, lower(hex(e.id)), e.ts, e.kind, e.agent, e.target, e.session,
   e.parent, lower(hex(e.parent_id)), lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata`;
+/**
+ * A private event's metadata is stored wrapped in a one-element JSON array: metadata is always an
+ * object, so the first character tells a private row from any other without a new column (and
+ * without a migration). Reads that hide private events filter on it.
+ */
+const VISIBLE = sql<SqlBool>`substr(e.metadata, 1, 1) <> '['`;
+const isPrivateMetadata = (metadata: string) => metadata.charCodeAt(0) === 0x5b; // '['
 const MAX_BUSY_RETRIES = 50;
 const PAGE_SIZE = 16_384;
 /** Parents are usually recent, so a bounded map of recent ids saves most parent lookups. */
@@ -141,7 +148,7 @@ export class SqliteTraceStore implements TraceStore {
           idsToBlob(event.causes),
           event.idempotency_key,
           event.schema_version,
-          metadataJson,
+          event.private === true ? `[${metadataJson}]` : metadataJson,
         );
         if (info.changes === 0) {
           const first = event.idempotency_key === null
@@ -331,7 +338,8 @@ export class SqliteTraceStore implements TraceStore {
         causes: hexToIds(causes),
         idempotency_key: idempotencyKey,
         schema_version: schemaVersion,
-        metadata: JSON.parse(metadata),
+        metadata: isPrivateMetadata(metadata) ? JSON.parse(metadata)[0] : JSON.parse(metadata),
+        private: isPrivateMetadata(metadata),
       };
     });
   }
@@ -345,14 +353,14 @@ export class SqliteTraceStore implements TraceStore {
 
   // ---- reading -------------------------------------------------------------------------------
 
-  async get(ids: readonly string[]): Promise<TraceEvent[]> {
+  async get(ids: readonly string[], options: { includePrivate?: boolean } = {}): Promise<TraceEvent[]> {
     if (ids.length === 0) return [];
     return this.#read(async () => {
       // One JSON parameter instead of one per id: SQLite allows at most 32,766 parameters.
       const rows = this.#tuples(sql`
         SELECT ${sql.raw(EVENT_SELECT)} FROM ${sql.raw(EVENT_SOURCE)}
         WHERE e.id IN (SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))`);
-      return this.#decode(rows).sort(byTimeThenId);
+      return visibleOnly(this.#decode(rows), options).sort(byTimeThenId);
     });
   }
 
@@ -383,6 +391,7 @@ export class SqliteTraceStore implements TraceStore {
       }
       if (query.since !== undefined) conditions.push(sql`e.ts >= ${query.since}`);
       if (query.until !== undefined) conditions.push(sql`e.ts < ${query.until}`);
+      if (query.includePrivate !== true) conditions.push(VISIBLE);
       const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
       const direction = sql.raw(query.order === 'desc' ? 'DESC' : 'ASC');
       const limit = query.limit === undefined ? sql`` : sql`LIMIT ${query.limit}`;
@@ -394,7 +403,7 @@ export class SqliteTraceStore implements TraceStore {
     });
   }
 
-  async descendants(ids: readonly string[], options: { limit?: number } = {}): Promise<TraceEvent[]> {
+  async descendants(ids: readonly string[], options: { limit?: number; includePrivate?: boolean } = {}): Promise<TraceEvent[]> {
     if (ids.length === 0) return [];
     return this.#read(async () => {
       const seedIds = JSON.stringify(ids);
@@ -423,7 +432,7 @@ export class SqliteTraceStore implements TraceStore {
         SELECT ${sql.raw(EVENT_SELECT_PARENT_SEQ)}
         FROM reached r CROSS JOIN events e ON e.seq = r.seq
         WHERE e.seq NOT IN (SELECT seq FROM seeds)`);
-      const events = this.#decode(this.#resolveParents(rows)).sort(byTimeThenId);
+      const events = visibleOnly(this.#decode(this.#resolveParents(rows)), options).sort(byTimeThenId);
       return options.limit === undefined ? events : events.slice(0, options.limit);
     });
   }
@@ -447,7 +456,7 @@ export class SqliteTraceStore implements TraceStore {
     ]);
   }
 
-  async ancestors(id: string, options: { maxDepth?: number } = {}): Promise<Ancestry> {
+  async ancestors(id: string, options: { maxDepth?: number; includePrivate?: boolean } = {}): Promise<Ancestry> {
     return this.#read(async () => {
       // The cap also ends a cycle, which only a parent stored after its child can create.
       const maxDepth = options.maxDepth ?? 10_000;
@@ -472,7 +481,7 @@ export class SqliteTraceStore implements TraceStore {
       const chain = this.#decode(acyclic).reverse();
       const top = chain[0];
       const missingParentId = firstRepeat < 0 ? (top?.parent_event_id ?? null) : null;
-      return { chain, missingParentId };
+      return { chain: visibleOnly(chain, options), missingParentId };
     });
   }
 
@@ -493,28 +502,32 @@ export class SqliteTraceStore implements TraceStore {
     });
   }
 
-  async nameUsage(name: string): Promise<NameUsage> {
+  async nameUsage(name: string, options: { includePrivate?: boolean } = {}): Promise<NameUsage> {
     return this.#read(async () => {
       const id = await this.#nameId(name);
       if (id === undefined) return { asAgent: false, asTargetOf: [] };
-      const [asAgent] = this.#all(this.#db.selectFrom('events').select('seq').where('agent', '=', id).limit(1));
+      const visible = options.includePrivate === true ? sql<SqlBool>`1` : VISIBLE;
+      const [asAgent] = this.#all(this.#db.selectFrom('events as e').select('e.seq').where('e.agent', '=', id).where(visible).limit(1));
       const kinds = this.#all(
         this.#db
           .selectFrom('events as e')
           .innerJoin('kinds as k', 'k.id', 'e.kind')
           .select('k.primitive')
           .distinct()
-          .where('e.target', '=', id),
+          .where('e.target', '=', id)
+          .where(visible),
       );
       return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
     });
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(options: { includePrivate?: boolean } = {}): Promise<StoreStats> {
     return this.#read(async () => {
+      const visible = options.includePrivate === true ? sql<SqlBool>`1` : VISIBLE;
       const byKind = await this.#db
         .selectFrom('events as e')
         .innerJoin('kinds as k', 'k.id', 'e.kind')
+        .where(visible)
         .select(['k.primitive', 'k.type', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy(['k.primitive', 'k.type'])
         .orderBy('count', 'desc')
@@ -522,13 +535,15 @@ export class SqliteTraceStore implements TraceStore {
       const byAgent = await this.#db
         .selectFrom('events as e')
         .leftJoin('names as n', 'n.id', 'e.agent')
+        .where(visible)
         .select(['n.name as agent', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy('e.agent')
         .orderBy('count', 'desc')
         .execute();
       const span = await this.#db
-        .selectFrom('events')
-        .select((eb) => [eb.fn.min<number | null>('ts').as('first'), eb.fn.max<number | null>('ts').as('last')])
+        .selectFrom('events as e')
+        .where(visible)
+        .select((eb) => [eb.fn.min<number | null>('e.ts').as('first'), eb.fn.max<number | null>('e.ts').as('last')])
         .executeTakeFirstOrThrow();
       const byPrimitive = new Map<string, number>();
       for (const row of byKind) byPrimitive.set(row.primitive, (byPrimitive.get(row.primitive) ?? 0) + row.count);
@@ -541,6 +556,11 @@ export class SqliteTraceStore implements TraceStore {
         byAgent,
         bytes: fileSize(this.location) + fileSize(`${this.location}-wal`),
         schemaVersion: this.version,
+        privateEvents: (await this.#db
+          .selectFrom('events as e')
+          .where(sql<SqlBool>`substr(e.metadata, 1, 1) = '['`)
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .executeTakeFirstOrThrow()).count,
       };
     });
   }
@@ -562,6 +582,10 @@ export class SqliteTraceStore implements TraceStore {
       throw toTraceError(error, this.location);
     }
   }
+}
+
+function visibleOnly(events: TraceEvent[], options: { includePrivate?: boolean }): TraceEvent[] {
+  return options.includePrivate === true ? events : events.filter((event) => !event.private);
 }
 
 function byTimeThenId(a: TraceEvent, b: TraceEvent): number {
