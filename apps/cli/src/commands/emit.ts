@@ -6,7 +6,8 @@ export default class Emit extends TraceCommand<typeof Emit> {
   static override summary = 'Append one event to the trace store and print its id.';
   static override description =
     'For shell scripts and other languages. Validates the event against the catalog before writing; ' +
-    'creates ./.trace/trace.db when no store is found. TRACE_PARENT and TRACE_AGENT give the default --parent and --agent.';
+    'creates ./.trace/trace.db when no store is found. TRACE_PARENT and TRACE_AGENT give the default --parent and --agent. ' +
+    'Metadata keys named in TRACE_REDACT (comma-separated) or in the redact list of .trace/config.json are stored as "[redacted]".';
 
   static override examples = [
     `<%= config.bin %> emit ops create_task --agent zealot-1 --target task-1 --meta '{"title":"Build payment system"}'`,
@@ -27,10 +28,12 @@ export default class Emit extends TraceCommand<typeof Emit> {
     ts: Flags.string({ description: 'Time of the event: ISO-8601 or epoch milliseconds (default: now)' }),
     session: Flags.string({ description: 'Session id' }),
     'idempotency-key': Flags.string({ description: 'A repeat with the same key stores nothing and prints the first event id' }),
+    private: Flags.boolean({ description: 'Store the event as private: hidden from every read unless it gives --include-private' }),
   };
 
   async run(): Promise<JsonEvent> {
-    const { EventCatalog, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
+    const { EventCatalog, Redactor, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
+    const { redactKeys, storePathForWriting } = await import('@tracekernel/store');
     const { parseEmitTime, parseMetadataFlag } = await import('../emit-input.js');
     const { flags, args } = this;
     const envParent = process.env.TRACE_PARENT || undefined;
@@ -46,10 +49,13 @@ export default class Emit extends TraceCommand<typeof Emit> {
       idempotency_key: flags['idempotency-key'] ?? null,
       metadata: parseMetadataFlag(flags.meta),
       ...(flags.ts === undefined ? {} : { ts: parseEmitTime(flags.ts) }),
+      private: flags.private,
     };
     const catalog = new EventCatalog();
     // Validate everything before the store is opened, so bad input never creates or touches a store.
-    const prepared = catalog.prepare(input);
+    // Redaction reads the config beside the store it will write to, and touches nothing.
+    const storePath = storePathForWriting({ db: this.flags.db, cwd: process.cwd(), env: process.env });
+    const prepared = new Redactor(redactKeys({ env: process.env, storePath })).redactPrepared(catalog.prepare(input));
     const store = await this.openStore('write');
     const [result] = store.appendSync([prepared]);
     const [stored] = await store.get([result!.id]);

@@ -11,7 +11,7 @@ const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
 export default class Show extends TraceCommand<typeof Show> {
   static override hidden = true;
   static override summary = 'Show the timeline of a task, agent or channel, or the causality of an event.';
-  static override usage = ['<id> [FLAGS]', '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--until U] [--limit N]', '--causality <event-or-task-id>'];
+  static override usage = ['<id> [FLAGS]', '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--until U] [--limit N]', '--causality <event-or-task-id>', '... --include-private'];
 
   static override examples = [
     '<%= config.bin %> task-abc123',
@@ -32,6 +32,7 @@ export default class Show extends TraceCommand<typeof Show> {
     since: Flags.string({ description: 'From this time: ISO, "2h ago", "30m", "1d", "now" or "last wake" (needs an agent)' }),
     until: Flags.string({ description: 'Before this time (same forms as --since)' }),
     limit: Flags.integer({ description: 'Only the latest N events (still printed oldest first)', min: 1 }),
+    'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
       description: 'Cause-and-effect tree of an event or a task',
       exclusive: ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit'],
@@ -52,11 +53,12 @@ export default class Show extends TraceCommand<typeof Show> {
     const asEventId = (value: string, field: string) => (looksLikeUuid(value) ? parseEventId(value, field) : undefined);
 
     const store = await this.openStore('read');
+    const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
       const { causalityJson } = await import('../json-output.js');
       const { causalityText } = await import('../render/causality-text.js');
-      const causality = await projector.causality(store, subject);
+      const causality = await projector.causality(store, subject, undefined, { includePrivate });
       if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
       return causalityJson(causality);
     };
@@ -72,7 +74,7 @@ export default class Show extends TraceCommand<typeof Show> {
       const eventId = asEventId(args.id, 'id');
       if (eventId !== undefined && isEventId(eventId)) return showCausality(eventId);
       const name = args.id;
-      const candidates = await projector.resolveSubject(store, name);
+      const candidates = await projector.resolveSubject(store, name, { includePrivate });
       if (candidates.length === 0) {
         throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
       }
@@ -97,6 +99,7 @@ export default class Show extends TraceCommand<typeof Show> {
       ...(flags.since === undefined ? {} : { since: await projector.resolveTime(store, flags.since, timeOptions('--since')) }),
       ...(flags.until === undefined ? {} : { until: await projector.resolveTime(store, flags.until, timeOptions('--until')) }),
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+      ...(includePrivate ? { includePrivate } : {}),
     });
     const { timelineJson } = await import('../json-output.js');
     const { timelineText } = await import('../render/timeline-text.js');

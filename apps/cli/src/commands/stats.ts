@@ -1,16 +1,22 @@
+import { Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
 import type { StatsJson } from '../render/stats-text.js';
 
 export default class Stats extends TraceCommand<typeof Stats> {
   static override summary = 'Counts by primitive, type and agent, the time span, and the size of the store.';
 
-  static override examples = ['<%= config.bin %> stats', '<%= config.bin %> stats --json'];
+  static override examples = ['<%= config.bin %> stats', '<%= config.bin %> stats --json', '<%= config.bin %> stats --include-private'];
+
+  static override flags = {
+    'include-private': Flags.boolean({ description: 'Count private events in every figure (by default only their number is shown)' }),
+  };
 
   async run(): Promise<StatsJson> {
     const { statsJson, statsText } = await import('../render/stats-text.js');
     const { palette } = await import('../render/palette.js');
     const store = await this.openStore('read');
-    const stats = statsJson(store.location, await store.stats());
+    const includePrivate = this.flags['include-private'];
+    const stats = statsJson(store.location, await store.stats(includePrivate ? { includePrivate } : {}), includePrivate);
     if (!this.jsonEnabled()) for (const line of statsText(stats, palette())) this.log(line);
     return stats;
   }

@@ -13,9 +13,13 @@ export interface StatsJson {
   by_primitive: Array<{ primitive: string; count: number }>;
   by_type: Array<{ primitive: string; type: string; count: number }>;
   by_agent: Array<{ agent: string | null; count: number }>;
+  /** Private events stored. Without --include-private they are in no other figure: only their number is told. */
+  private_events: number;
+  /** Whether the other figures count private events (--include-private). */
+  private_included: boolean;
 }
 
-export function statsJson(path: string, stats: StoreStats): StatsJson {
+export function statsJson(path: string, stats: StoreStats, privateIncluded = false): StatsJson {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     path,
@@ -27,6 +31,8 @@ export function statsJson(path: string, stats: StoreStats): StatsJson {
     by_primitive: stats.byPrimitive.map(({ primitive, count }) => ({ primitive, count })),
     by_type: stats.byType.map(({ primitive, type, count }) => ({ primitive, type, count })),
     by_agent: stats.byAgent.map(({ agent, count }) => ({ agent, count })),
+    private_events: stats.privateEvents,
+    private_included: privateIncluded,
   };
 }
 
@@ -45,8 +51,12 @@ export function statsText(stats: StatsJson, colours: Palette): string[] {
   const lines = [
     `${colours.bold('Store:')} ${stats.path} (${formatBytes(stats.bytes)}, schema version ${stats.schema_version})`,
   ];
+  const hidden = stats.private_events > 0 && !stats.private_included;
+  const privateCount = `${stats.private_events} private event${stats.private_events === 1 ? '' : 's'}`;
+  if (hidden) lines.push(`${colours.bold('Private:')} ${privateCount}, not counted below (--include-private counts them)`);
+  else if (stats.private_events > 0) lines.push(`${colours.bold('Private:')} ${privateCount}, counted below`);
   if (stats.events === 0) {
-    lines.push(`${colours.bold('Events:')} 0 (the store is empty)`);
+    lines.push(`${colours.bold('Events:')} 0 (${hidden ? 'no events besides the private ones' : 'the store is empty'})`);
     return lines;
   }
   const span = `from ${formatTime(Date.parse(stats.first_ts!))} to ${formatTime(Date.parse(stats.last_ts!))} UTC`;

@@ -11,7 +11,8 @@ export function timelineText(timeline: Timeline, colours: Palette): string[] {
   if (timeline.entries.length === 0) lines.push('No events.');
   for (const { event, description } of timeline.entries) {
     const primitive = colours.primitive(event.primitive, event.primitive.padEnd(PRIMITIVE_WIDTH));
-    lines.push(`${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}`);
+    const mark = event.private === true ? colours.dim(' (private)') : '';
+    lines.push(`${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}${mark}`);
   }
   return lines;
 }
