@@ -29,7 +29,8 @@ async function findStart(store: TraceStore, ref: string): Promise<TraceEvent | u
     if (byId && byId.primitive === 'run' && byId.type === 'start' && runSpanOf(byId) === trimmed.toLowerCase()) return byId;
   }
   const byKey = await store.getByIdempotencyKey(runStartEventKey(trimmed));
-  if (byKey && byKey.primitive === 'run' && byKey.type === 'start') return byKey;
+  // The idempotency key lookup serves writers and sees private events; a read must not.
+  if (byKey && byKey.private !== true && byKey.primitive === 'run' && byKey.type === 'start') return byKey;
   // Runs from other systems keep their own span ids, and hand-emitted starts may lack the event key.
   const starts = await store.query({ kinds: ['run.start'] });
   return (
