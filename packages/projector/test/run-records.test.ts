@@ -222,6 +222,9 @@ describe('verifyRuns', () => {
     }));
     expect(start.private).toBe(true);
     await expect(findRun(store, 'hidden-key')).rejects.toThrow(/no run with span_id or idempotency_key "hidden-key"/);
+    expect((await listRuns(store)).runs).toEqual([]);
+    expect((await findRun(store, 'hidden-key', { includePrivate: true })).run.task_id).toBe('secret_task');
+    expect((await listRuns(store, {}, { includePrivate: true })).runs.map((run) => run.task_id)).toEqual(['secret_task']);
   });
 
   it('reports each of the ten invariants with its run and rule', async () => {
