@@ -149,7 +149,7 @@ export class Tracer {
       idempotency_key: fields.idempotencyKey ?? null,
       metadata: fields.metadata ?? {},
       ...(fields.ts === undefined ? {} : { ts: fields.ts }),
-      ...(fields.private === undefined ? {} : { private: fields.private }),
+      private: fields.private,
     });
     if (this.#redactor.empty === false) prepared = this.#redactor.redactPrepared(prepared);
     if (this.#closed) throw new Error('tracer is closed');

@@ -46,7 +46,7 @@ export function buildHelpers(primitives: Record<string, PrimitiveDefinition>, em
         const metadata: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(fields)) if (!ENVELOPE_KEYS.has(key)) metadata[key] = value;
         const { target, session, idempotencyKey, ts, parent, causes, private: isPrivate } = fields as HelperFields;
-        return emit(primitive, type, { target, session, idempotencyKey, ts, metadata, ...(isPrivate === undefined ? {} : { private: isPrivate }) }, { parent, causes });
+        return emit(primitive, type, { target, session, idempotencyKey, ts, metadata, private: isPrivate }, { parent, causes });
       };
     }
     helpers[primitive] = namespace;
