@@ -29,7 +29,7 @@ await build({
   target: 'node20',
   // oclif requires typescript and ts-node only to run TypeScript commands in development: 9 MB
   // that a built CLI never loads.
-  external: ['better-sqlite3', '@tracekernel/sdk', 'typescript', 'ts-node'],
+  external: ['better-sqlite3', 'pg', 'pg-native', '@tracekernel/sdk', 'typescript', 'ts-node'],
   // oclif is CommonJS: its require() calls of Node's modules need a real require in an ESM bundle.
   banner: { js: "import { createRequire as __traceCreateRequire } from 'node:module'; const require = __traceCreateRequire(import.meta.url);" },
   sourcemap: 'linked',

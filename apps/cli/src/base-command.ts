@@ -1,6 +1,6 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { TraceError } from '@tracekernel/schema';
-import type { SqliteTraceStore } from '@tracekernel/store';
+import type { TraceStore } from '@tracekernel/store';
 
 export type TraceFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TraceCommand)['baseFlags'] & T['flags']>;
 export type TraceArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -26,14 +26,14 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     db: Flags.string({
-      description: 'Path of the trace store (default: $TRACE_DB, else the nearest .trace/trace.db)',
+      description: 'Trace store: a file path or a postgres:// URL (default: $TRACE_DB, else the nearest .trace/)',
       helpGroup: 'GLOBAL',
     }),
   };
 
   protected flags!: TraceFlags<T>;
   protected args!: TraceArgs<T>;
-  readonly #stores: SqliteTraceStore[] = [];
+  readonly #stores: TraceStore[] = [];
 
   override async init(): Promise<void> {
     await super.init();
@@ -50,12 +50,13 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * Opens the store the way git finds `.git`: --db, then TRACE_DB, then the nearest .trace/trace.db.
-   * `write` creates ./.trace/trace.db when none is found. The store is closed when the command ends.
+   * Opens the store the way git finds `.git`: --db, then TRACE_DB, then the nearest .trace/ (its
+   * config.json's store, else its trace.db). `write` creates ./.trace/trace.db when none is found.
+   * The store is closed when the command ends.
    */
-  protected async openStore(mode: 'read' | 'write' = 'read'): Promise<SqliteTraceStore> {
+  protected async openStore(mode: 'read' | 'write' = 'read'): Promise<TraceStore> {
     const { openStore } = await import('@tracekernel/store');
-    const store = openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env });
+    const store = await openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env });
     this.#stores.push(store);
     return store;
   }
@@ -76,7 +77,7 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {
-    for (const store of this.#stores.splice(0)) store.closeSync();
+    for (const store of this.#stores.splice(0)) await store.close().catch(() => {});
     return super.finally(error);
   }
 }

@@ -46,7 +46,7 @@ export interface EventInput {
   causes?: readonly string[];
   idempotency_key?: string | null;
   metadata?: unknown;
-  /** Stored but hidden from reads unless asked for; default false. */
+  /** Store the event but hide it from reads unless private events are asked for. */
   private?: boolean;
 }
 
@@ -277,8 +277,8 @@ export class EventCatalog {
       idempotency_key: checkName(input.idempotency_key, 'idempotency_key'),
       schema_version: SCHEMA_VERSION,
       metadata,
-      private: checkPrivate(input.private),
     };
+    if (checkPrivate(input.private)) event.private = true;
     return { event, metadataJson };
   }
 

@@ -33,8 +33,8 @@ export const eventSchema = z.strictObject({
   idempotency_key: nameSchema.nullable(),
   schema_version: z.int().min(1),
   metadata: jsonObjectSchema,
-  /** Stored, but hidden from every read unless the reader asks for private events (`--include-private`). */
-  private: z.boolean().default(false),
+  /** Stored, but hidden from every read unless private events are asked for. Absent means false. */
+  private: z.boolean().optional(),
 });
 
 export type TraceEvent = z.infer<typeof eventSchema>;

@@ -56,8 +56,9 @@ describe('Redactor', () => {
 describe('the private flag', () => {
   const catalog = new EventCatalog();
 
-  it('defaults to false, and private: true is kept on the envelope', () => {
-    expect(catalog.prepare({ primitive: 'spawn', type: 'wake' }).event.private).toBe(false);
+  it('is absent (false) by default, and private: true is kept on the envelope', () => {
+    expect(catalog.prepare({ primitive: 'spawn', type: 'wake' }).event).not.toHaveProperty('private');
+    expect(catalog.prepare({ primitive: 'spawn', type: 'wake', private: false }).event).not.toHaveProperty('private');
     const event = catalog.prepare({ primitive: 'spawn', type: 'wake', private: true }).event;
     expect(event.private).toBe(true);
     expect(eventSchema.parse(event)).toEqual(event);
@@ -65,7 +66,7 @@ describe('the private flag', () => {
 
   it('an envelope without the field (an older spool record) parses as not private', () => {
     const { private: _omitted, ...older } = catalog.prepare({ primitive: 'spawn', type: 'wake' }).event;
-    expect(eventSchema.parse(older).private).toBe(false);
+    expect(eventSchema.parse(older).private ?? false).toBe(false);
   });
 
   it('refuses a value that is not a boolean, naming the field', () => {

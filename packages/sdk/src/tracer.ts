@@ -2,15 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
 import { EventCatalog, Redactor, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
 import { redactKeys, storePathForWriting } from '@tracekernel/store';
+import type { SinkError } from './event-sink.js';
+import { isUrlLocation } from './spool-directories.js';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
-import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './run.js';
+import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './runs/run-task.js';
+import { closeRunReader } from './runs/run-reader.js';
 
 export interface TracerOptions {
   /** The agent every event is attributed to. */
   agentId: string;
-  /** The store file; by default TRACE_DB or the nearest `.trace/trace.db`, else `./.trace/trace.db`. */
+  /** The store: a file path (or a URL once its dialect is there); by default TRACE_DB or the nearest `.trace/trace.db`, else `./.trace/trace.db`. */
   db?: string;
   /** Session id stamped on every event unless an event names its own; default TRACE_SESSION. */
   session?: string;
@@ -65,6 +68,8 @@ export interface TracerStats {
   pending: number;
   spooled: number;
   replayed: number;
+  /** Events that could be neither stored nor spooled: each was reported on 'error', and a flush() covering it rejected. */
+  lost: number;
   errors: number;
   lastError: string | null;
 }
@@ -75,7 +80,7 @@ interface TracerEvents {
 }
 
 /** Members of Tracer that a primitive's helper namespace must not shadow (e.g. a `run` primitive). */
-const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'storePath']);
+const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'location']);
 
 export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
 
@@ -83,9 +88,12 @@ export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
  * What an agent imports to record what it does. `emit` validates and returns the new event's id
  * at once; a worker thread makes events durable in group commits.
  */
+let warnedOnStderr = false;
+
 export class Tracer {
   readonly agentId: string;
-  readonly storePath: string;
+  /** Where events go: the store's file path, or its URL. */
+  readonly location: string;
   readonly catalog: EventCatalog;
   readonly #session: string | null;
   readonly #redactor: Redactor;
@@ -102,21 +110,28 @@ export class Tracer {
     const env = options.env ?? process.env;
     this.agentId = options.agentId;
     this.catalog = options.catalog ?? new EventCatalog();
-    this.storePath = storePathForWriting({ db: options.db, env });
+    const explicit = options.db ?? env.TRACE_DB;
+    this.location = explicit && isUrlLocation(explicit) ? explicit : storePathForWriting({ db: options.db, env });
     this.#session = options.session ?? env.TRACE_SESSION ?? null;
-    this.#redactor = new Redactor(redactKeys({ redact: options.redact, env, storePath: this.storePath }));
+    this.#redactor = new Redactor(redactKeys({ redact: options.redact, env, db: options.db }));
     this.#envParent = env.TRACE_PARENT && isEventId(env.TRACE_PARENT) ? env.TRACE_PARENT : null;
     this.#lease = leaseWriter(
       {
-        storePath: this.storePath,
+        location: this.location,
         batchSize: options.batchSize ?? 4096,
         flushIntervalMs: options.flushIntervalMs ?? 20,
         bufferBytes: options.bufferBytes ?? 32 * 1024 * 1024,
         exitTimeoutMs: options.exitTimeoutMs ?? 10_000,
+        env,
       },
-      (error) => {
+      (error: SinkError) => {
         this.#lastError = error.message;
-        this.#bus.emit('error', error);
+        if (this.#bus.listenerCount('error') > 0) this.#bus.emit('error', error);
+        else if (error.lost && !warnedOnStderr) {
+          // Losing events must never pass silently; once per process, so a storm stays readable.
+          warnedOnStderr = true;
+          process.stderr.write(`tracekernel: ${error.message} (listen for 'error' on the tracer to handle this)\n`);
+        }
       },
     );
     this.#writer = this.#lease.writer;
@@ -176,7 +191,7 @@ export class Tracer {
 
   /** An environment for a child process whose tracer should nest its events under `eventId`. */
   childEnv(eventId: string | null = this.currentParent(), env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-    const child: NodeJS.ProcessEnv = { ...env, TRACE_DB: this.storePath };
+    const child: NodeJS.ProcessEnv = { ...env, TRACE_DB: this.location };
     // The child redacts what this tracer redacts, including keys given only as an option.
     if (!this.#redactor.empty) child.TRACE_REDACT = this.#redactor.keys.join(',');
     if (eventId) child.TRACE_PARENT = eventId;
@@ -202,7 +217,7 @@ export class Tracer {
     return this;
   }
 
-  /** Resolves once every event emitted so far is durable. */
+  /** Resolves once every event emitted so far is durable; rejects if some could be kept nowhere (see `stats().lost`). */
   flush(): Promise<void> {
     return this.#writer.flush();
   }
@@ -211,6 +226,7 @@ export class Tracer {
     if (this.#closed) return;
     this.#closed = true;
     await this.#lease.release();
+    await closeRunReader(this);
   }
 
   stats(): TracerStats {
@@ -222,6 +238,7 @@ export class Tracer {
       pending: counts.published - counts.committed,
       spooled: counts.spooled,
       replayed: counts.replayed,
+      lost: counts.lost,
       errors: counts.errors,
       lastError: this.#lastError,
     };

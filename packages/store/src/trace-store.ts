@@ -18,6 +18,58 @@ export interface EventQuery {
   includePrivate?: boolean;
 }
 
+/**
+ * A position in the store's commit order, opaque to callers: save it and pass it back to
+ * {@link TraceStore.changes} to resume. `null` means the beginning.
+ */
+export type StoreCursor = string;
+
+export interface ChangesOptions {
+  /** Read events committed after this cursor; the beginning when null or absent. */
+  after?: StoreCursor | null;
+  /** At most this many events per call (default 1,000). */
+  limit?: number;
+}
+
+export interface ChangeBatch {
+  /** Matching events in commit order. */
+  events: TraceEvent[];
+  /**
+   * Where the next call resumes: past every event this call looked at, matching or not. It is
+   * the `after` given when nothing new is visible yet.
+   */
+  cursor: StoreCursor | null;
+}
+
+export interface FollowOptions extends ChangesOptions {
+  /** How long to wait between polls when nothing new is visible (default 200 ms). */
+  pollMs?: number;
+  /** Ends the iteration. */
+  signal?: AbortSignal;
+}
+
+export interface PruneOptions {
+  /** Remove events whose ts is before this, epoch ms. */
+  olderThan: number;
+  /** Also remove events that a run record (run.start/run.end and their span) still needs. */
+  includeRuns?: boolean;
+  /** Count what would be removed and remove nothing. */
+  dryRun?: boolean;
+}
+
+export interface PruneReport {
+  /** Events removed (or that would be, with dryRun). */
+  removed: number;
+  /**
+   * Events older than the cutoff that were kept: those a run record needs (without includeRuns)
+   * and, on SQLite, the most recently appended event, whose seq must not be reused.
+   */
+  kept: number;
+  /** Events left in the store. */
+  remaining: number;
+  dryRun: boolean;
+}
+
 export interface AppendResult {
   /** The stored event's id: the first event's, when the idempotency key was already used. */
   id: string;
@@ -93,7 +145,36 @@ export interface TraceStore {
   /** How a name appears in the store: as an agent, and as the target of which primitives (in private events only with includePrivate). */
   nameUsage(name: string, options?: { includePrivate?: boolean }): Promise<NameUsage>;
 
+  /** Counts and breakdowns; private events only as `privateEvents` unless includePrivate. */
   stats(options?: { includePrivate?: boolean }): Promise<StoreStats>;
+
+  /**
+   * The events that match `query` and were committed after `options.after`, in the store's commit
+   * order (not ts order; `since`, `until`, `order` and `limit` of the query are ignored except as
+   * filters on ts). Every event is delivered once across successive calls, and none is skipped
+   * when its transaction committed after a later one: on PostgreSQL the read stops below the
+   * oldest transaction still running (`pg_snapshot_xmin`), on SQLite the row order is the commit
+   * order because writers are serialised.
+   *
+   * @example
+   * let cursor = loadCursor();
+   * const { events, cursor: next } = await store.changes({ targets: ['task-1'] }, { after: cursor });
+   * saveCursor(next);
+   */
+  changes(query: EventQuery, options?: ChangesOptions): Promise<ChangeBatch>;
+
+  /**
+   * {@link changes} in a loop: yields each batch of new matching events as it is committed, from
+   * `options.after` on, until `options.signal` aborts. A batch's `cursor` is the resume point.
+   */
+  follow(query: EventQuery, options?: FollowOptions): AsyncIterable<ChangeBatch>;
+
+  /**
+   * The one path that deletes events (retention): removes events older than `olderThan`, keeping
+   * those a run record still needs unless `includeRuns`. Events whose parent or causes were
+   * pruned stay readable and point at an id that is no longer stored.
+   */
+  prune(options: PruneOptions): Promise<PruneReport>;
 
   close(): Promise<void>;
 }

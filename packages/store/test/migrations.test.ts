@@ -151,22 +151,23 @@ describe('bad stores', () => {
     }
   });
 
-  it('openStore in read mode with nothing found: E_NO_STORE naming the directory', () => {
-    const error = openError(() => openStore({ mode: 'read', cwd: dir, env: {} }));
-    expect(error.code).toBe('E_NO_STORE');
-    expect(error.message).toContain(dir);
+  it('openStore in read mode with nothing found: E_NO_STORE naming the directory', async () => {
+    const error = await openStore({ mode: 'read', cwd: dir, env: {} }).then(() => undefined, (caught: unknown) => caught as TraceError);
+    expect(error).toBeInstanceOf(TraceError);
+    expect(error!.code).toBe('E_NO_STORE');
+    expect(error!.message).toContain(dir);
     expect(existsSync(join(dir, '.trace'))).toBe(false);
   });
 
   it('openStore in write mode with nothing found creates ./.trace/trace.db', async () => {
-    const store = openStore({ mode: 'write', cwd: dir, env: {} });
+    const store = await openStore({ mode: 'write', cwd: dir, env: {} });
     try {
       expect(store.location).toBe(join(dir, '.trace', 'trace.db'));
       expect(existsSync(join(dir, '.trace', 'trace.db'))).toBe(true);
     } finally {
       await store.close();
     }
-    const reader = openStore({ mode: 'read', cwd: dir, env: {} });
+    const reader = await openStore({ mode: 'read', cwd: dir, env: {} });
     expect(reader.location).toBe(join(dir, '.trace', 'trace.db'));
     await reader.close();
   });

@@ -37,7 +37,7 @@ export default class Emit extends TraceCommand<typeof Emit> {
 
   async run(): Promise<JsonEvent> {
     const { EventCatalog, Redactor, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
-    const { redactKeys, storePathForWriting } = await import('@tracekernel/store');
+    const { redactKeys } = await import('@tracekernel/store');
     const { parseEmitTime, readMetadataFlag } = await import('../emit-input.js');
     const { flags, args } = this;
     const envParent = process.env.TRACE_PARENT || undefined;
@@ -58,10 +58,10 @@ export default class Emit extends TraceCommand<typeof Emit> {
     const catalog = new EventCatalog();
     // Validate everything before the store is opened, so bad input never creates or touches a store.
     // Redaction reads the config beside the store it will write to, and touches nothing.
-    const storePath = storePathForWriting({ db: this.flags.db, cwd: process.cwd(), env: process.env });
-    const prepared = new Redactor(redactKeys({ env: process.env, storePath })).redactPrepared(catalog.prepare(input));
+    const redactor = new Redactor(redactKeys({ db: this.flags.db, cwd: process.cwd(), env: process.env }));
+    const prepared = redactor.redactPrepared(catalog.prepare(input));
     const store = await this.openStore('write');
-    const [result] = store.appendSync([prepared]);
+    const [result] = await store.append([prepared]);
     const [stored] = await store.get([result!.id], { includePrivate: true });
     this.log(result!.id);
     return toJsonEvent(stored ?? prepared.event);

@@ -67,7 +67,8 @@ export default class Run extends TraceCommand<typeof Run> {
     } catch (error) {
       problems.push(`could not open the trace store: ${(error as Error).message}`);
     }
-    const result = await recordCommand(store, {
+    // The SDK's run writer still takes the SQLite store; the seam's move of the SDK drops this cast.
+    const result = await recordCommand(store as Parameters<typeof recordCommand>[0], {
       command: command[0]!,
       args: command.slice(1),
       task: { id: taskId, slug: slugOf(taskId), name: flags.task === undefined ? command.join(' ') : flags.task, type: 'command' },

@@ -3,7 +3,7 @@ import { TraceCommand } from '../base-command.js';
 import type { StatsJson } from '../render/stats-text.js';
 
 export default class Stats extends TraceCommand<typeof Stats> {
-  static override summary = 'Counts by primitive, type and agent, the time span, and the size of the store.';
+  static override summary = 'Counts by primitive, type and agent, the time span, the size of the store, and its pending spools.';
 
   static override examples = ['<%= config.bin %> stats', '<%= config.bin %> stats --json', '<%= config.bin %> stats --include-private'];
 
@@ -14,9 +14,10 @@ export default class Stats extends TraceCommand<typeof Stats> {
   async run(): Promise<StatsJson> {
     const { statsJson, statsText } = await import('../render/stats-text.js');
     const { palette } = await import('../render/palette.js');
+    const { pendingSpools } = await import('@tracekernel/sdk');
     const store = await this.openStore('read');
     const includePrivate = this.flags['include-private'];
-    const stats = statsJson(store.location, await store.stats(includePrivate ? { includePrivate } : {}), includePrivate);
+    const stats = statsJson(store.location, await store.stats(includePrivate ? { includePrivate } : {}), pendingSpools(store.location), includePrivate);
     if (!this.jsonEnabled()) for (const line of statsText(stats, palette())) this.log(line);
     return stats;
   }

@@ -16,7 +16,9 @@ export interface SqliteDatabase {
     idempotency_key: string | null;
     schema_version: number;
     metadata: string;
+    private: number | null;
   };
+  pruned_parents: { seq: number; id: Buffer };
   names: { id: Generated<number>; name: string };
   kinds: { id: Generated<number>; primitive: string; type: string };
   event_causes: { cause: Buffer; seq: number };
@@ -26,13 +28,13 @@ export interface SqliteDatabase {
 
 /**
  * An event as read: [seq, id, ts, kind, agent, target, session, parent id, causes, idempotency_key,
- * schema_version, metadata], ids as lower-case hex ('' for none), names and kind as dictionary ids.
+ * schema_version, metadata, private], ids as lower-case hex ('' for none), names and kind as dictionary ids.
  */
 export type EventTuple = [
-  number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, string,
+  number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, string, number | null,
 ];
 
 /** The same with the parent as stored: its seq, or (when it arrived late) its hex id. */
 export type ParentSeqTuple = [
-  number, string, number, number, number | null, number | null, number | null, number | null, string, string, string | null, number, string,
+  number, string, number, number, number | null, number | null, number | null, number | null, string, string, string | null, number, string, number | null,
 ];

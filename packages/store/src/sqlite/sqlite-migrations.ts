@@ -123,6 +123,15 @@ const MIGRATIONS: readonly Migration[] = [
     version: 2,
     sql: protectionSql(),
   },
+  {
+    // Private events (1, or NULL for the usual case: 0 bytes), and where a kept event finds the id
+    // of a parent that retention removed: by the parent's seq, as `parent` stores it.
+    version: 3,
+    sql: `
+      ALTER TABLE events ADD COLUMN private INTEGER;
+      CREATE TABLE pruned_parents (seq INTEGER PRIMARY KEY, id BLOB NOT NULL);
+    `,
+  },
 ];
 
 export const LATEST_STORE_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

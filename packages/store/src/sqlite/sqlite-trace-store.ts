@@ -3,7 +3,12 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
-import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreStats, TraceStore } from '../trace-store.js';
+import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
+import { followChanges } from '../follow-changes.js';
+import type {
+  Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, NameUsage, PruneOptions, PruneReport,
+  StoreStats, TraceStore,
+} from '../trace-store.js';
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
 import { isBusy, toTraceError } from './sqlite-errors.js';
 import { EventChainWriter, chainRecord } from './sqlite-event-chain.js';
@@ -32,18 +37,12 @@ export interface SqliteStoreOptions {
  * per row, which cost more than reading the rows (2.8x on 10k scattered rows).
  */
 const EVENT_SELECT = `e.seq, lower(hex(e.id)), e.ts, e.kind, e.agent, e.target, e.session,
-  lower(hex(coalesce(p.id, e.parent_id))), lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata`;
+  lower(hex(coalesce(p.id, e.parent_id, (SELECT pp.id FROM pruned_parents pp WHERE pp.seq = e.parent)))),
+  lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata, e.private`;
 const EVENT_SOURCE = 'events e LEFT JOIN events p ON p.seq = e.parent';
 /** The same columns with the parent as a seq, for reads that resolve parents themselves. */
 const EVENT_SELECT_PARENT_SEQ = `e.seq, lower(hex(e.id)), e.ts, e.kind, e.agent, e.target, e.session,
-  e.parent, lower(hex(e.parent_id)), lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata`;
-/**
- * A private event's metadata is stored wrapped in a one-element JSON array: metadata is always an
- * object, so the first character tells a private row from any other without a new column (and
- * without a migration). Reads that hide private events filter on it.
- */
-const VISIBLE = sql<SqlBool>`substr(e.metadata, 1, 1) <> '['`;
-const isPrivateMetadata = (metadata: string) => metadata.charCodeAt(0) === 0x5b; // '['
+  e.parent, lower(hex(e.parent_id)), lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata, e.private`;
 const MAX_BUSY_RETRIES = 50;
 const PAGE_SIZE = 16_384;
 /** Parents are usually recent, so a bounded map of recent ids saves most parent lookups. */
@@ -79,6 +78,7 @@ export class SqliteTraceStore implements TraceStore {
   readonly #lock: LockWait;
   #closed = false;
 
+  /** Opens a store file; `openStore` is the way in for everything outside this package. */
   static open(options: SqliteStoreOptions): SqliteTraceStore {
     const { path, mode = 'read' } = options;
     if (mode === 'read' && !existsSync(path)) {
@@ -179,7 +179,6 @@ export class SqliteTraceStore implements TraceStore {
         const kindKey = `${event.primitive}.${event.type}`;
         const parentId = event.parent_event_id;
         const parentSeq = parentId === null ? null : (batchSeqs.get(parentId) ?? this.#seqOf(parentId));
-        const storedMetadata = event.private === true ? `[${metadataJson}]` : metadataJson;
         const info = statements.insertEvent.run(
           idIntoBlob(event.id, this.#idScratch),
           event.ts,
@@ -192,7 +191,8 @@ export class SqliteTraceStore implements TraceStore {
           idsToBlob(event.causes),
           event.idempotency_key,
           event.schema_version,
-          storedMetadata,
+          metadataJson,
+          event.private === true ? 1 : null,
         );
         if (info.changes === 0) {
           const first = event.idempotency_key === null
@@ -204,7 +204,7 @@ export class SqliteTraceStore implements TraceStore {
         const seq = Number(info.lastInsertRowid);
         batchSeqs.set(event.id, seq);
         chain.add(seq, chainRecord(event.id, event.ts, event.primitive, event.type, event.agent_id, event.target_id, event.session_id,
-          parentId, event.causes, event.idempotency_key, event.schema_version, storedMetadata));
+          parentId, event.causes, event.idempotency_key, event.schema_version, metadataJson));
         for (const cause of event.causes) statements.insertCause.run(idToBlob(cause), seq);
         const linkField = this.#linkFields.get(kindKey);
         const parentTarget = linkField === undefined ? undefined : event.metadata[linkField];
@@ -241,8 +241,8 @@ export class SqliteTraceStore implements TraceStore {
     const s = this.#sqlite;
     return {
       insertEvent: s.prepare(
-        `INSERT INTO events (id, ts, kind, agent, target, session, parent, parent_id, causes, idempotency_key, schema_version, metadata)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO events (id, ts, kind, agent, target, session, parent, parent_id, causes, idempotency_key, schema_version, metadata, private)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       selectSeq: s.prepare('SELECT seq FROM events WHERE id = ?').pluck(),
       selectIdByIdempotencyKey: s.prepare('SELECT id FROM events WHERE idempotency_key = ?'),
@@ -372,9 +372,9 @@ export class SqliteTraceStore implements TraceStore {
 
   #decode(rows: readonly EventTuple[]): TraceEvent[] {
     this.#loadDictionaries(rows);
-    return rows.map(([, id, ts, kindId, agent, target, session, parent, causes, idempotencyKey, schemaVersion, metadata]) => {
+    return rows.map(([, id, ts, kindId, agent, target, session, parent, causes, idempotencyKey, schemaVersion, metadata, isPrivate]) => {
       const kind = this.#kinds.get(kindId)!;
-      return {
+      const event: TraceEvent = {
         id: hexToId(id),
         ts,
         primitive: kind.primitive,
@@ -386,9 +386,10 @@ export class SqliteTraceStore implements TraceStore {
         causes: hexToIds(causes),
         idempotency_key: idempotencyKey,
         schema_version: schemaVersion,
-        metadata: isPrivateMetadata(metadata) ? JSON.parse(metadata)[0] : JSON.parse(metadata),
-        private: isPrivateMetadata(metadata),
+        metadata: JSON.parse(metadata),
       };
+      if (isPrivate === 1) event.private = true;
+      return event;
     });
   }
 
@@ -407,8 +408,9 @@ export class SqliteTraceStore implements TraceStore {
       // One JSON parameter instead of one per id: SQLite allows at most 32,766 parameters.
       const rows = this.#tuples(sql`
         SELECT ${sql.raw(EVENT_SELECT)} FROM ${sql.raw(EVENT_SOURCE)}
-        WHERE e.id IN (SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))`);
-      return visibleOnly(this.#decode(rows), options).sort(byTimeThenId);
+        WHERE e.id IN (SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))
+        ${options.includePrivate ? sql`` : sql`AND e.private IS NULL`}`);
+      return this.#decode(rows).sort(byTimeThenId);
     });
   }
 
@@ -421,25 +423,8 @@ export class SqliteTraceStore implements TraceStore {
 
   async query(query: EventQuery): Promise<TraceEvent[]> {
     return this.#read(async () => {
-      const conditions: RawBuilder<unknown>[] = [];
-      if (query.agent !== undefined) {
-        const agent = await this.#nameId(query.agent);
-        if (agent === undefined) return [];
-        conditions.push(sql`e.agent = ${agent}`);
-      }
-      if (query.targets !== undefined) {
-        if (query.targets.length === 0) return [];
-        const names = JSON.stringify(query.targets);
-        conditions.push(sql`e.target IN (SELECT id FROM names WHERE name IN (SELECT value FROM json_each(${names})))`);
-      }
-      if (query.kinds !== undefined) {
-        const kinds = await this.#kindIdsFor(query.kinds);
-        if (kinds.length === 0) return [];
-        conditions.push(sql`e.kind IN (SELECT value FROM json_each(${JSON.stringify(kinds)}))`);
-      }
-      if (query.since !== undefined) conditions.push(sql`e.ts >= ${query.since}`);
-      if (query.until !== undefined) conditions.push(sql`e.ts < ${query.until}`);
-      if (query.includePrivate !== true) conditions.push(VISIBLE);
+      const conditions = await this.#conditions(query);
+      if (conditions === null) return [];
       const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
       const direction = sql.raw(query.order === 'desc' ? 'DESC' : 'ASC');
       const limit = query.limit === undefined ? sql`` : sql`LIMIT ${query.limit}`;
@@ -449,6 +434,30 @@ export class SqliteTraceStore implements TraceStore {
           ORDER BY e.ts ${direction}, e.id ${direction} ${limit}`),
       );
     });
+  }
+
+  /** The WHERE conditions of an EventQuery, shared by query and changes; null when nothing can match. */
+  async #conditions(query: EventQuery): Promise<RawBuilder<unknown>[] | null> {
+    const conditions: RawBuilder<unknown>[] = [];
+    if (query.agent !== undefined) {
+      const agent = await this.#nameId(query.agent);
+      if (agent === undefined) return null;
+      conditions.push(sql`e.agent = ${agent}`);
+    }
+    if (query.targets !== undefined) {
+      if (query.targets.length === 0) return null;
+      const names = JSON.stringify(query.targets);
+      conditions.push(sql`e.target IN (SELECT id FROM names WHERE name IN (SELECT value FROM json_each(${names})))`);
+    }
+    if (query.kinds !== undefined) {
+      const kinds = await this.#kindIdsFor(query.kinds);
+      if (kinds.length === 0) return null;
+      conditions.push(sql`e.kind IN (SELECT value FROM json_each(${JSON.stringify(kinds)}))`);
+    }
+    if (query.since !== undefined) conditions.push(sql`e.ts >= ${query.since}`);
+    if (query.until !== undefined) conditions.push(sql`e.ts < ${query.until}`);
+    if (!query.includePrivate) conditions.push(sql`e.private IS NULL`);
+    return conditions;
   }
 
   async descendants(ids: readonly string[], options: { limit?: number; includePrivate?: boolean } = {}): Promise<TraceEvent[]> {
@@ -480,7 +489,7 @@ export class SqliteTraceStore implements TraceStore {
         SELECT ${sql.raw(EVENT_SELECT_PARENT_SEQ)}
         FROM reached r CROSS JOIN events e ON e.seq = r.seq
         WHERE e.seq NOT IN (SELECT seq FROM seeds)`);
-      const events = visibleOnly(this.#decode(this.#resolveParents(rows)), options).sort(byTimeThenId);
+      const events = this.#decode(this.#resolveParents(rows)).map(options.includePrivate ? same : hidePrivate).sort(byTimeThenId);
       return options.limit === undefined ? events : events.slice(0, options.limit);
     });
   }
@@ -495,8 +504,10 @@ export class SqliteTraceStore implements TraceStore {
     const missing = new Set<number>();
     for (const row of rows) if (row[7] !== null && !idOfSeq.has(row[7])) missing.add(row[7]);
     if (missing.size > 0) {
+      const seqs = JSON.stringify([...missing]);
       const parents = this.#allRaw(sql<{ seq: number; id: string }>`
-        SELECT seq, lower(hex(id)) AS id FROM events WHERE seq IN (SELECT value FROM json_each(${JSON.stringify([...missing])}))`);
+        SELECT seq, lower(hex(id)) AS id FROM events WHERE seq IN (SELECT value FROM json_each(${seqs}))
+        UNION ALL SELECT seq, lower(hex(id)) FROM pruned_parents WHERE seq IN (SELECT value FROM json_each(${seqs}))`);
       for (const parent of parents) idOfSeq.set(parent.seq, parent.id);
     }
     return rows.map(([seq, id, ts, kind, agent, target, session, parentSeq, parentId, ...rest]) => [
@@ -521,15 +532,8 @@ export class SqliteTraceStore implements TraceStore {
         SELECT ${sql.raw(EVENT_SELECT)}, up.depth
         FROM up JOIN events e ON e.seq = up.seq LEFT JOIN events p ON p.seq = e.parent
         ORDER BY up.depth DESC`);
-      // A cycle repeats events in the walk: keep the chain up to the first repeat.
-      const rows = resultRows.reverse();
-      const seen = new Set<number>();
-      const firstRepeat = rows.findIndex((row) => seen.size === seen.add(row[0]).size);
-      const acyclic = firstRepeat < 0 ? rows : rows.slice(0, firstRepeat);
-      const chain = this.#decode(acyclic).reverse();
-      const top = chain[0];
-      const missingParentId = firstRepeat < 0 ? (top?.parent_event_id ?? null) : null;
-      return { chain: visibleOnly(chain, options), missingParentId };
+      const walk = this.#decode(resultRows.reverse()).map(options.includePrivate ? same : hidePrivate);
+      return chainFromWalk(walk);
     });
   }
 
@@ -554,7 +558,7 @@ export class SqliteTraceStore implements TraceStore {
     return this.#read(async () => {
       const id = await this.#nameId(name);
       if (id === undefined) return { asAgent: false, asTargetOf: [] };
-      const visible = options.includePrivate === true ? sql<SqlBool>`1` : VISIBLE;
+      const visible = visibleRows(options);
       const [asAgent] = this.#all(this.#db.selectFrom('events as e').select('e.seq').where('e.agent', '=', id).where(visible).limit(1));
       const kinds = this.#all(
         this.#db
@@ -571,7 +575,7 @@ export class SqliteTraceStore implements TraceStore {
 
   async stats(options: { includePrivate?: boolean } = {}): Promise<StoreStats> {
     return this.#read(async () => {
-      const visible = options.includePrivate === true ? sql<SqlBool>`1` : VISIBLE;
+      const visible = visibleRows(options);
       const byKind = await this.#db
         .selectFrom('events as e')
         .innerJoin('kinds as k', 'k.id', 'e.kind')
@@ -593,6 +597,11 @@ export class SqliteTraceStore implements TraceStore {
         .where(visible)
         .select((eb) => [eb.fn.min<number | null>('e.ts').as('first'), eb.fn.max<number | null>('e.ts').as('last')])
         .executeTakeFirstOrThrow();
+      const privateRows = await this.#db
+        .selectFrom('events as e')
+        .where(sql<SqlBool>`e.private IS NOT NULL`)
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow();
       const byPrimitive = new Map<string, number>();
       for (const row of byKind) byPrimitive.set(row.primitive, (byPrimitive.get(row.primitive) ?? 0) + row.count);
       return {
@@ -604,12 +613,76 @@ export class SqliteTraceStore implements TraceStore {
         byAgent,
         bytes: fileSize(this.location) + fileSize(`${this.location}-wal`),
         schemaVersion: this.version,
-        privateEvents: (await this.#db
-          .selectFrom('events as e')
-          .where(sql<SqlBool>`substr(e.metadata, 1, 1) = '['`)
-          .select((eb) => eb.fn.countAll<number>().as('count'))
-          .executeTakeFirstOrThrow()).count,
+        privateEvents: privateRows.count,
       };
+    });
+  }
+
+  // ---- following -----------------------------------------------------------------------------
+
+  async changes(query: EventQuery, options: ChangesOptions = {}): Promise<ChangeBatch> {
+    const after = decodeCursor(options.after);
+    const limit = options.limit ?? 1_000;
+    return this.#read(async () => {
+      // Writers are serialised and a row's seq is max(seq) + 1 when its transaction runs, so seq
+      // order is commit order: reading up to the max seen now never skips a late commit.
+      const [top] = this.#allRaw(sql<{ seq: number | null }>`SELECT max(seq) AS seq FROM events`);
+      const upTo = top?.seq ?? 0;
+      const conditions = (await this.#conditions(query)) ?? [sql`0`];
+      const rows = this.#tuples(sql`
+        SELECT ${sql.raw(EVENT_SELECT)} FROM ${sql.raw(EVENT_SOURCE)}
+        WHERE e.seq > ${after} AND e.seq <= ${upTo} ${conditions.length === 0 ? sql`` : sql`AND ${sql.join(conditions, sql` AND `)}`}
+        ORDER BY e.seq LIMIT ${limit}`);
+      const cursor = rows.length === limit ? String(rows[rows.length - 1]![0]) : upTo > after ? String(upTo) : (options.after ?? null);
+      return { events: this.#decode(rows), cursor };
+    });
+  }
+
+  follow(query: EventQuery, options: FollowOptions = {}): AsyncIterable<ChangeBatch> {
+    return followChanges(this, query, options);
+  }
+
+  // ---- retention -----------------------------------------------------------------------------
+
+  /**
+   * Deletes in one IMMEDIATE transaction holding a trace_maintenance row, the one way past the
+   * append-only triggers, which no other connection ever sees. The most recently appended event
+   * is always kept: SQLite gives a new row max(seq) + 1, and a reused seq would break cursors and
+   * the parent links of kept events.
+   */
+  async prune(options: PruneOptions): Promise<PruneReport> {
+    if (!this.#writable && !options.dryRun) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    return this.#read(async () => {
+      const cutoff = options.olderThan;
+      const run = options.includeRuns ? '0' : `X.kind IN (SELECT id FROM kinds WHERE primitive = 'run')`;
+      const old = (alias: string) => `${alias}.ts < ${Number(cutoff)} AND ${alias}.seq < (SELECT max(seq) FROM events)`;
+      const prunable = (alias: string) => `(${old(alias)} AND NOT (${run.replaceAll('X.', `${alias}.`)}))`;
+      const work = () => {
+        const counts = this.#sqlite.prepare(`SELECT
+            coalesce(sum(${prunable('e')}), 0) AS removable,
+            coalesce(sum(e.ts < ${Number(cutoff)} AND NOT ${prunable('e')}), 0) AS kept,
+            count(*) AS total
+          FROM events e`).get() as { removable: number; kept: number; total: number };
+        if (!options.dryRun && counts.removable > 0) {
+          this.#sqlite.prepare(`INSERT OR IGNORE INTO pruned_parents (seq, id)
+            SELECT p.seq, p.id FROM events p WHERE ${prunable('p')}
+              AND EXISTS (SELECT 1 FROM events c WHERE c.parent = p.seq AND NOT ${prunable('c')})`).run();
+          this.#sqlite.prepare(`INSERT INTO trace_maintenance (reason, started_at) VALUES ('prune', ?)`).run(Date.now());
+          this.#sqlite.prepare(`DELETE FROM event_causes WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
+          this.#sqlite.prepare(`DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
+          this.#sqlite.prepare(`DELETE FROM trace_maintenance`).run();
+        }
+        return {
+          removed: counts.removable,
+          kept: counts.kept,
+          remaining: counts.total - (options.dryRun ? 0 : counts.removable),
+          dryRun: options.dryRun === true,
+        };
+      };
+      const report = this.#lock.retry(() => this.#sqlite.transaction(work).immediate());
+      this.#recentSeqs = new Map();
+      this.#readStatements.clear();
+      return report;
     });
   }
 
@@ -633,12 +706,18 @@ export class SqliteTraceStore implements TraceStore {
   }
 }
 
-function visibleOnly(events: TraceEvent[], options: { includePrivate?: boolean }): TraceEvent[] {
-  return options.includePrivate === true ? events : events.filter((event) => !event.private);
+const same = (event: TraceEvent) => event;
+/** Rows a read without includePrivate may count or name: `private` is NULL on every other row. */
+function visibleRows(options: { includePrivate?: boolean }): RawBuilder<SqlBool> {
+  return options.includePrivate === true ? sql<SqlBool>`1` : sql<SqlBool>`e.private IS NULL`;
 }
 
-function byTimeThenId(a: TraceEvent, b: TraceEvent): number {
-  return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const hidePrivate = (event: TraceEvent) => (event.private ? privatePlaceholder(event) : event);
+
+function decodeCursor(cursor: string | null | undefined): number {
+  if (cursor === null || cursor === undefined) return 0;
+  if (!/^\d+$/.test(cursor)) throw new TraceError('E_USAGE', `cursor: expected a SQLite store cursor (a number), got ${JSON.stringify(cursor)}`);
+  return Number(cursor);
 }
 
 function fileSize(path: string): number {

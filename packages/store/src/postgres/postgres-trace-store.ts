@@ -1,0 +1,455 @@
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kysely';
+import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
+import { followChanges } from '../follow-changes.js';
+import { describePostgres, redactLocation } from '../store-location.js';
+import type {
+  Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, NameUsage, PruneOptions, PruneReport,
+  StoreStats, TraceStore,
+} from '../trace-store.js';
+import type { EventRow, PostgresDatabase } from './postgres-database.js';
+import { toTraceError } from './postgres-errors.js';
+import { decodeCursor, encodeCursor, idsToArrayLiteral } from './postgres-id-codec.js';
+import { LATEST_POSTGRES_VERSION, PRUNE_SETTING, migrate, readStoreVersion } from './postgres-migrations.js';
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` or `postgresql://` URL. */
+  url: string;
+  /** `read` refuses to create a store; `write` creates its tables in an empty database. */
+  mode?: 'read' | 'write';
+  catalog?: EventCatalog;
+  /** Connections in the pool (default 4). */
+  poolSize?: number;
+}
+
+/** Every event read selects these columns, so that one decoder serves every read. */
+const EVENT_COLUMNS = sql.raw(`e.seq, e.xid::text AS xid, e.id::text AS id, e.ts, e.primitive, e.type, e.agent, e.target,
+  e.session, e.parent_id::text AS parent_id, e.causes::text[] AS causes, e.idempotency_key, e.schema_version, e.private, e.metadata`);
+
+/** int8 as a number: ts and seq stay far below 2^53. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/**
+ * The shared store: PostgreSQL through kysely's PostgresDialect over a pg pool. A batch is one
+ * transaction of three multi-row statements (events, causes, target links), whatever its size.
+ */
+export class PostgresTraceStore implements TraceStore {
+  readonly location: string;
+  readonly version: number;
+  readonly #db: Kysely<PostgresDatabase>;
+  readonly #url: string;
+  readonly #linkFields: Map<string, string>;
+  readonly #writable: boolean;
+  #closed = false;
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresTraceStore> {
+    const { url, mode = 'read' } = options;
+    const where = `PostgreSQL at ${describePostgres(url)}`;
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 4,
+      types,
+      connectionTimeoutMillis: 10_000,
+      // Without a user in the URL or PGUSER, log in as the OS user, as psql does.
+      ...(new URL(url).username || process.env.PGUSER ? {} : { user: userInfo().username }),
+    });
+    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    const db = new Kysely<PostgresDatabase>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      let version: number;
+      if (mode === 'write') {
+        version = await migrate(db, where);
+      } else {
+        version = await readStoreVersion(db, where);
+        if (version === 0) throw new TraceError('E_NO_STORE', `no trace store in ${where} (open it for writing, or run trace init --store URL)`);
+        if (version < LATEST_POSTGRES_VERSION) version = await migrate(db, where);
+      }
+      return new PostgresTraceStore(db, url, version, options.catalog ?? new EventCatalog(), mode === 'write');
+    } catch (error) {
+      await db.destroy().catch(() => {});
+      throw toTraceError(error, url);
+    }
+  }
+
+  private constructor(db: Kysely<PostgresDatabase>, url: string, version: number, catalog: EventCatalog, writable: boolean) {
+    this.#db = db;
+    this.#url = url;
+    this.location = redactLocation(url);
+    this.version = version;
+    this.#writable = writable;
+    this.#linkFields = new Map();
+    for (const primitive of catalog.primitives()) {
+      for (const [type, definition] of Object.entries(catalog.primitive(primitive).types)) {
+        if (definition.targetParentField) this.#linkFields.set(`${primitive}.${type}`, definition.targetParentField);
+      }
+    }
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  async append(events: readonly PreparedEvent[]): Promise<AppendResult[]> {
+    if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    if (events.length === 0) return [];
+    const columns = {
+      id: [] as string[], ts: [] as number[], primitive: [] as string[], type: [] as string[],
+      agent: [] as (string | null)[], target: [] as (string | null)[], session: [] as (string | null)[],
+      parent: [] as (string | null)[], causes: [] as (string | null)[], key: [] as (string | null)[],
+      version: [] as number[], private: [] as boolean[], metadata: [] as string[],
+    };
+    for (const { event, metadataJson } of events) {
+      columns.id.push(event.id);
+      columns.ts.push(event.ts);
+      columns.primitive.push(event.primitive);
+      columns.type.push(event.type);
+      columns.agent.push(event.agent_id);
+      columns.target.push(event.target_id);
+      columns.session.push(event.session_id);
+      columns.parent.push(event.parent_event_id);
+      columns.causes.push(idsToArrayLiteral(event.causes));
+      columns.key.push(event.idempotency_key);
+      columns.version.push(event.schema_version);
+      columns.private.push(event.private === true);
+      columns.metadata.push(metadataJson);
+    }
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        // unnest keeps the batch's order, and ON CONFLICT DO NOTHING skips a duplicate id or key
+        // (also one earlier in the same batch) after waiting for a concurrent writer of it.
+        const { rows: inserted } = await sql<{ id: string }>`
+          INSERT INTO events (id, ts, primitive, type, agent, target, session, parent_id, causes, idempotency_key, schema_version, private, metadata)
+          SELECT id, ts, primitive, type, agent, target, session, parent_id, causes::uuid[], idempotency_key, schema_version, private, metadata::json
+          FROM unnest(${columns.id}::uuid[], ${columns.ts}::int8[], ${columns.primitive}::text[], ${columns.type}::text[],
+            ${columns.agent}::text[], ${columns.target}::text[], ${columns.session}::text[], ${columns.parent}::uuid[],
+            ${columns.causes}::text[], ${columns.key}::text[], ${columns.version}::int2[], ${columns.private}::bool[], ${columns.metadata}::text[])
+            AS t (id, ts, primitive, type, agent, target, session, parent_id, causes, idempotency_key, schema_version, private, metadata)
+          ON CONFLICT DO NOTHING
+          RETURNING id::text AS id`.execute(trx);
+        const fresh = new Set(inserted.map((row) => row.id));
+        const results: AppendResult[] = [];
+        const causeFrom: string[] = [];
+        const causeTo: string[] = [];
+        const linkParent: string[] = [];
+        const linkChild: string[] = [];
+        const skippedKeys: string[] = [];
+        for (const { event } of events) {
+          if (!fresh.delete(event.id)) {
+            results.push({ id: event.id, inserted: false });
+            if (event.idempotency_key !== null) skippedKeys.push(event.idempotency_key);
+            continue;
+          }
+          results.push({ id: event.id, inserted: true });
+          for (const cause of event.causes) {
+            causeFrom.push(cause);
+            causeTo.push(event.id);
+          }
+          const linkField = this.#linkFields.get(`${event.primitive}.${event.type}`);
+          const parentTarget = linkField === undefined ? undefined : event.metadata[linkField];
+          if (typeof parentTarget === 'string' && event.target_id !== null) {
+            linkParent.push(parentTarget);
+            linkChild.push(event.target_id);
+          }
+        }
+        if (causeFrom.length > 0) {
+          await sql`INSERT INTO event_causes (cause, event) SELECT * FROM unnest(${causeFrom}::uuid[], ${causeTo}::uuid[])
+            ON CONFLICT DO NOTHING`.execute(trx);
+        }
+        if (linkParent.length > 0) {
+          await sql`INSERT INTO target_links (parent, child) SELECT * FROM unnest(${linkParent}::text[], ${linkChild}::text[])
+            ON CONFLICT DO NOTHING`.execute(trx);
+        }
+        if (skippedKeys.length > 0) {
+          const { rows } = await sql<{ id: string; key: string }>`
+            SELECT id::text AS id, idempotency_key AS key FROM events WHERE idempotency_key = ANY(${skippedKeys}::text[])`.execute(trx);
+          const owner = new Map(rows.map((row) => [row.key, row.id]));
+          events.forEach(({ event }, i) => {
+            if (!results[i]!.inserted && event.idempotency_key !== null) results[i]!.id = owner.get(event.idempotency_key) ?? event.id;
+          });
+        }
+        return results;
+      });
+    } catch (error) {
+      throw toTraceError(error, this.#url);
+    }
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  async #rows(query: RawBuilder<EventRow>): Promise<EventRow[]> {
+    return (await query.execute(this.#db)).rows;
+  }
+
+  async get(ids: readonly string[], options: { includePrivate?: boolean } = {}): Promise<TraceEvent[]> {
+    if (ids.length === 0) return [];
+    return this.#read(async () => {
+      const rows = await this.#rows(sql`SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE e.id = ANY(${validUuids(ids)}::uuid[]) ${privateFilter(options.includePrivate)}`);
+      return rows.map(decode).sort(byTimeThenId);
+    });
+  }
+
+  async getByIdempotencyKey(key: string): Promise<TraceEvent | undefined> {
+    return this.#read(async () => {
+      const rows = await this.#rows(sql`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.idempotency_key = ${key}`);
+      return rows.map(decode)[0];
+    });
+  }
+
+  /** The WHERE conditions of an EventQuery, shared by query and changes. */
+  #conditions(query: EventQuery, withTime: boolean): RawBuilder<unknown>[] | null {
+    const conditions: RawBuilder<unknown>[] = [];
+    if (query.agent !== undefined) conditions.push(sql`e.agent = ${query.agent}`);
+    if (query.targets !== undefined) {
+      if (query.targets.length === 0) return null;
+      conditions.push(sql`e.target = ANY(${[...query.targets]}::text[])`);
+    }
+    if (query.kinds !== undefined) {
+      const primitives = query.kinds.filter((kind) => !kind.includes('.'));
+      const pairs = query.kinds.filter((kind) => kind.includes('.'));
+      const either: RawBuilder<unknown>[] = [];
+      if (primitives.length > 0) either.push(sql`e.primitive = ANY(${primitives}::text[])`);
+      if (pairs.length > 0) either.push(sql`(e.primitive || '.' || e.type) = ANY(${pairs}::text[])`);
+      if (either.length === 0) return null;
+      conditions.push(sql`(${sql.join(either, sql` OR `)})`);
+    }
+    if (withTime && query.since !== undefined) conditions.push(sql`e.ts >= ${query.since}`);
+    if (withTime && query.until !== undefined) conditions.push(sql`e.ts < ${query.until}`);
+    if (!query.includePrivate) conditions.push(sql`NOT e.private`);
+    return conditions;
+  }
+
+  async query(query: EventQuery): Promise<TraceEvent[]> {
+    return this.#read(async () => {
+      const conditions = this.#conditions(query, true);
+      if (conditions === null) return [];
+      const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
+      const direction = sql.raw(query.order === 'desc' ? 'DESC' : 'ASC');
+      const limit = query.limit === undefined ? sql`` : sql`LIMIT ${query.limit}`;
+      const rows = await this.#rows(sql`SELECT ${EVENT_COLUMNS} FROM events e ${where}
+        ORDER BY e.ts ${direction}, e.id ${direction} ${limit}`);
+      return rows.map(decode);
+    });
+  }
+
+  async descendants(ids: readonly string[], options: { limit?: number; includePrivate?: boolean } = {}): Promise<TraceEvent[]> {
+    if (ids.length === 0) return [];
+    return this.#read(async () => {
+      // UNION visits each event once, so fan-in and accidental cycles terminate.
+      const rows = await this.#rows(sql`
+        WITH RECURSIVE reached(id) AS (
+          SELECT unnest(${validUuids(ids)}::uuid[])
+          UNION
+          SELECT x.id FROM reached r, LATERAL (
+            SELECT e.id FROM events e WHERE e.parent_id = r.id
+            UNION ALL
+            SELECT c.event FROM event_causes c WHERE c.cause = r.id
+          ) x
+        )
+        SELECT ${EVENT_COLUMNS} FROM reached r JOIN events e ON e.id = r.id
+        WHERE e.id <> ALL(${validUuids(ids)}::uuid[])`);
+      const events = rows.map(decode).map((event) => (event.private && !options.includePrivate ? privatePlaceholder(event) : event)).sort(byTimeThenId);
+      return options.limit === undefined ? events : events.slice(0, options.limit);
+    });
+  }
+
+  async ancestors(id: string, options: { maxDepth?: number; includePrivate?: boolean } = {}): Promise<Ancestry> {
+    return this.#read(async () => {
+      const maxDepth = options.maxDepth ?? 10_000;
+      const rows = await this.#rows(sql`
+        WITH RECURSIVE up(id, depth) AS (
+          SELECT id, 0 FROM events WHERE id = ${validUuids([id])[0] ?? null}::uuid
+          UNION ALL
+          SELECT e.parent_id, up.depth + 1 FROM up JOIN events e ON e.id = up.id
+          WHERE e.parent_id IS NOT NULL AND up.depth < ${maxDepth}
+        )
+        SELECT ${EVENT_COLUMNS} FROM up JOIN events e ON e.id = up.id ORDER BY up.depth`);
+      const walk = rows.map(decode).map((event) => (event.private && !options.includePrivate ? privatePlaceholder(event) : event));
+      return chainFromWalk(walk);
+    });
+  }
+
+  async descendantTargets(targets: readonly string[]): Promise<string[]> {
+    if (targets.length === 0) return [];
+    return this.#read(async () => {
+      const { rows } = await sql<{ name: string }>`
+        WITH RECURSIVE below(name) AS (
+          SELECT l.child FROM target_links l WHERE l.parent = ANY(${[...targets]}::text[])
+          UNION
+          SELECT l.child FROM below b JOIN target_links l ON l.parent = b.name
+        )
+        SELECT name FROM below WHERE name <> ALL(${[...targets]}::text[]) ORDER BY name`.execute(this.#db);
+      return rows.map((row) => row.name);
+    });
+  }
+
+  async nameUsage(name: string, options: { includePrivate?: boolean } = {}): Promise<NameUsage> {
+    return this.#read(async () => {
+      const visible = visibleRows(options);
+      const asAgent = await this.#db.selectFrom('events').select('seq').where('agent', '=', name).where(visible).limit(1).executeTakeFirst();
+      const kinds = await this.#db.selectFrom('events').select('primitive').distinct().where('target', '=', name).where(visible).execute();
+      return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
+    });
+  }
+
+  async stats(options: { includePrivate?: boolean } = {}): Promise<StoreStats> {
+    return this.#read(async () => {
+      const visible = visibleRows(options);
+      const byType = await this.#db
+        .selectFrom('events')
+        .where(visible)
+        .select(['primitive', 'type', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy(['primitive', 'type'])
+        .orderBy('count', 'desc')
+        .execute();
+      const byAgent = await this.#db
+        .selectFrom('events')
+        .where(visible)
+        .select(['agent', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy('agent')
+        .orderBy('count', 'desc')
+        .execute();
+      const span = await this.#db
+        .selectFrom('events')
+        .where(visible)
+        .select((eb) => [eb.fn.min<number | null>('ts').as('first'), eb.fn.max<number | null>('ts').as('last')])
+        .executeTakeFirstOrThrow();
+      const privateRows = await this.#db
+        .selectFrom('events')
+        .where(sql<SqlBool>`private`)
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow();
+      const { rows } = await sql<{ bytes: number }>`
+        SELECT (pg_total_relation_size('events') + pg_total_relation_size('event_causes') + pg_total_relation_size('target_links'))::int8 AS bytes`.execute(this.#db);
+      const byPrimitive = new Map<string, number>();
+      for (const row of byType) byPrimitive.set(row.primitive, (byPrimitive.get(row.primitive) ?? 0) + Number(row.count));
+      return {
+        events: byType.reduce((sum, row) => sum + Number(row.count), 0),
+        firstTs: span.first === null ? null : Number(span.first),
+        lastTs: span.last === null ? null : Number(span.last),
+        byPrimitive: [...byPrimitive].map(([primitive, count]) => ({ primitive, count })).sort((a, b) => b.count - a.count),
+        byType: byType.map((row) => ({ primitive: row.primitive, type: row.type, count: Number(row.count) })),
+        byAgent: byAgent.map((row) => ({ agent: row.agent, count: Number(row.count) })),
+        bytes: rows[0]!.bytes,
+        schemaVersion: this.version,
+        privateEvents: Number(privateRows.count),
+      };
+    });
+  }
+
+  // ---- following -----------------------------------------------------------------------------
+
+  async changes(query: EventQuery, options: ChangesOptions = {}): Promise<ChangeBatch> {
+    const after = decodeCursor(options.after);
+    const limit = options.limit ?? 1_000;
+    return this.#read(async () => {
+      const conditions = this.#conditions(query, true) ?? [sql`false`];
+      // Only transactions below the snapshot's xmin are final: any later one may still commit
+      // with a smaller seq than rows already visible. Reading below it never skips a late commit.
+      const { rows: horizonRows } = await sql<{ horizon: string; last: string | null }>`
+        WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
+        SELECT h.x::text AS horizon,
+          (SELECT e.xid::text || ':' || e.seq FROM events e WHERE e.xid < h.x ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS last
+        FROM h`.execute(this.#db);
+      const { horizon, last } = horizonRows[0]!;
+      const rows = await this.#rows(sql`SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE e.xid < ${horizon}::xid8 AND (e.xid, e.seq) > (${after.xid}::xid8, ${after.seq}::int8)
+          ${conditions.length === 0 ? sql`` : sql`AND ${sql.join(conditions, sql` AND `)}`}
+        ORDER BY e.xid, e.seq LIMIT ${limit}`);
+      const events = rows.map(decode);
+      let cursor: string | null = options.after ?? null;
+      if (rows.length === limit) cursor = encodeCursor(rows[rows.length - 1]!.xid, rows[rows.length - 1]!.seq);
+      else if (last !== null && compareCursor(last, cursor) > 0) cursor = last;
+      return { events, cursor };
+    });
+  }
+
+  follow(query: EventQuery, options: FollowOptions = {}): AsyncIterable<ChangeBatch> {
+    return followChanges(this, query, options);
+  }
+
+  // ---- retention -----------------------------------------------------------------------------
+
+  async prune(options: PruneOptions): Promise<PruneReport> {
+    if (!this.#writable && !options.dryRun) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    return this.#read(() =>
+      this.#db.transaction().execute(async (trx) => {
+        const keepRuns = options.includeRuns ? sql`false` : sql`e.primitive = 'run'`;
+        const { rows } = await sql<{ removable: number; kept: number; total: number }>`
+          SELECT count(*) FILTER (WHERE e.ts < ${options.olderThan} AND NOT (${keepRuns}))::int8 AS removable,
+                 count(*) FILTER (WHERE e.ts < ${options.olderThan} AND (${keepRuns}))::int8 AS kept,
+                 count(*)::int8 AS total
+          FROM events e`.execute(trx);
+        const { removable, kept, total } = rows[0]!;
+        if (!options.dryRun && removable > 0) {
+          await sql`SELECT set_config(${PRUNE_SETTING}, 'on', true)`.execute(trx);
+          await sql`DELETE FROM event_causes c USING events e
+            WHERE c.event = e.id AND e.ts < ${options.olderThan} AND NOT (${keepRuns})`.execute(trx);
+          await sql`DELETE FROM events e WHERE e.ts < ${options.olderThan} AND NOT (${keepRuns})`.execute(trx);
+        }
+        return { removed: removable, kept, remaining: total - (options.dryRun ? 0 : removable), dryRun: options.dryRun === true };
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.destroy();
+  }
+
+  async #read<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toTraceError(error, this.#url);
+    }
+  }
+}
+
+/** Rows a read without includePrivate may count or name. */
+function visibleRows(options: { includePrivate?: boolean }): RawBuilder<SqlBool> {
+  return options.includePrivate === true ? sql<SqlBool>`true` : sql<SqlBool>`NOT private`;
+}
+
+function privateFilter(includePrivate: boolean | undefined): RawBuilder<unknown> {
+  return includePrivate ? sql`` : sql`AND NOT e.private`;
+}
+
+/** An id that is not a uuid names no event; dropping it keeps PostgreSQL from refusing the whole read. */
+function validUuids(ids: readonly string[]): string[] {
+  return ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+}
+
+function compareCursor(a: string, b: string | null): number {
+  if (b === null) return 1;
+  const [ax, as] = a.split(':').map(BigInt) as [bigint, bigint];
+  const [bx, bs] = b.split(':').map(BigInt) as [bigint, bigint];
+  return ax === bx ? (as === bs ? 0 : as > bs ? 1 : -1) : ax > bx ? 1 : -1;
+}
+
+function decode(row: EventRow): TraceEvent {
+  const event: TraceEvent = {
+    id: row.id,
+    ts: row.ts,
+    primitive: row.primitive,
+    type: row.type,
+    agent_id: row.agent,
+    target_id: row.target,
+    session_id: row.session,
+    parent_event_id: row.parent_id,
+    causes: row.causes ?? [],
+    idempotency_key: row.idempotency_key,
+    schema_version: row.schema_version,
+    metadata: row.metadata as TraceEvent['metadata'],
+  };
+  if (row.private) event.private = true;
+  return event;
+}
+
