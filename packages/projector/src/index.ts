@@ -1,6 +1,6 @@
 export { timeline, type TimelineQuery, type TimelineEntry, type Timeline } from './timeline.js';
-export { causality, type Causality } from './causality.js';
-export { buildCausalityTree, type CausalityNode } from './causality-tree.js';
+export { causality, type Causality, type CausalityOptions } from './causality.js';
+export { buildCausalityTree, PRIVATE_EVENT_LABEL, type CausalityNode, type CausalityTreeOptions } from './causality-tree.js';
 export { foldTaskState, taskState, type TaskState, type TaskStatus } from './task-state.js';
 export { resolveSubject, type Subject } from './subject.js';
 export { resolveTime, parseDuration, type ResolveTimeOptions } from './time-spec.js';

@@ -18,6 +18,8 @@ export interface TimelineQuery {
   until?: number;
   /** Keeps the latest N events (still returned oldest first). */
   limit?: number;
+  /** Shows private events too; without it they are left out (a task's still carry what they caused). */
+  includePrivate?: boolean;
 }
 
 export interface TimelineEntry {
@@ -57,11 +59,15 @@ export function matches(event: TraceEvent, query: TimelineQuery): boolean {
   return true;
 }
 
-/** The events of a task: its own and its subtasks', plus everything they caused, transitively. */
+/**
+ * The events of a task: its own and its subtasks', plus everything they caused, transitively.
+ * Private events are read too, so that what a private event caused still belongs to the task;
+ * the caller leaves them out.
+ */
 async function taskEvents(store: TraceStore, task: string): Promise<TraceEvent[]> {
   const targets = [task, ...(await store.descendantTargets([task]))];
-  const own = await store.query({ targets });
-  const caused = await store.descendants(own.map((event) => event.id));
+  const own = await store.query({ targets, includePrivate: true });
+  const caused = await store.descendants(own.map((event) => event.id), { includePrivate: true });
   return uniqueSortedEvents([...own, ...caused]);
 }
 
@@ -79,6 +85,7 @@ export function storeQuery(query: TimelineQuery): EventQuery | undefined {
     ...(query.since !== undefined ? { since: query.since } : {}),
     ...(query.until !== undefined ? { until: query.until } : {}),
     ...(query.limit !== undefined ? { limit: query.limit, order: 'desc' as const } : {}),
+    ...(query.includePrivate === true ? { includePrivate: true } : {}),
   };
 }
 
@@ -104,13 +111,14 @@ export async function timeline(store: TraceStore, query: TimelineQuery, catalog:
   checkQuery(query);
   let events: TraceEvent[];
   let all: readonly TraceEvent[] = [];
+  const shown = (event: TraceEvent) => query.includePrivate === true || event.private !== true;
   if (query.task !== undefined) {
-    all = await taskEvents(store, query.task);
+    all = (await taskEvents(store, query.task)).filter(shown);
     events = all.filter((event) => matches(event, query));
     if (query.limit !== undefined) events = events.slice(-query.limit);
   } else {
     const select = storeQuery(query);
-    events = select === undefined ? [] : await store.query(select);
+    events = select === undefined ? [] : (await store.query(select)).filter(shown);
     if (select?.order === 'desc') events.reverse();
   }
   return {

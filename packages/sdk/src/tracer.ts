@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
-import { EventCatalog, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
-import { isPostgresLocation, storePathForWriting } from '@tracekernel/store';
+import { EventCatalog, Redactor, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
+import { isPostgresLocation, redactKeys, storePathForWriting } from '@tracekernel/store';
 import type { SinkError } from './event-sink.js';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
@@ -17,6 +17,12 @@ export interface TracerOptions {
   /** Session id stamped on every event unless an event names its own; default TRACE_SESSION. */
   session?: string;
   catalog?: EventCatalog;
+  /**
+   * Metadata keys whose values are replaced with "[redacted]" before an event leaves this process
+   * (never stored, never spooled). Added to TRACE_REDACT's and `.trace/config.json`'s `redact`.
+   * Matched at any depth and case-insensitively.
+   */
+  redact?: readonly string[];
   /** Events per group commit (default 4096). Tracers of one process writing to one store share a writer: the first one's writer options apply. */
   batchSize?: number;
   /** How long the writer lets a small batch grow before committing it (default 20 ms). */
@@ -38,6 +44,8 @@ export interface EmitFields {
    * Read by `parseTime` from @tracekernel/schema, so it accepts what `trace emit --ts` does.
    */
   ts?: number | string | Date;
+  /** Stored, but hidden from every read unless it asks for private events (`--include-private`). */
+  private?: boolean;
 }
 
 export interface Causation {
@@ -87,6 +95,7 @@ export class Tracer {
   readonly location: string;
   readonly catalog: EventCatalog;
   readonly #session: string | null;
+  readonly #redactor: Redactor;
   readonly #envParent: string | null;
   readonly #context = new AsyncLocalStorage<string>();
   readonly #bus = new EventEmitter<TracerEvents>();
@@ -103,6 +112,7 @@ export class Tracer {
     const explicit = options.db ?? env.TRACE_DB;
     this.location = explicit && isPostgresLocation(explicit) ? explicit : storePathForWriting({ db: options.db, env });
     this.#session = options.session ?? env.TRACE_SESSION ?? null;
+    this.#redactor = new Redactor(redactKeys({ redact: options.redact, env, db: options.db }));
     this.#envParent = env.TRACE_PARENT && isEventId(env.TRACE_PARENT) ? env.TRACE_PARENT : null;
     this.#lease = leaseWriter(
       {
@@ -142,7 +152,7 @@ export class Tracer {
    */
   emit(primitive: string, type: string, fields: EmitFields = {}, causation: Causation = {}): string {
     const parent = causation.parent === undefined ? this.currentParent() : causation.parent;
-    const prepared = this.catalog.prepare({
+    let prepared = this.catalog.prepare({
       primitive,
       type,
       agent_id: this.agentId,
@@ -153,7 +163,9 @@ export class Tracer {
       idempotency_key: fields.idempotencyKey ?? null,
       metadata: fields.metadata ?? {},
       ...(fields.ts === undefined ? {} : { ts: fields.ts }),
+      private: fields.private,
     });
+    if (this.#redactor.empty === false) prepared = this.#redactor.redactPrepared(prepared);
     if (this.#closed) throw new Error('tracer is closed');
     this.#writer.write(prepared);
     this.#emitted++;
@@ -179,6 +191,8 @@ export class Tracer {
   /** An environment for a child process whose tracer should nest its events under `eventId`. */
   childEnv(eventId: string | null = this.currentParent(), env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
     const child: NodeJS.ProcessEnv = { ...env, TRACE_DB: this.location };
+    // The child redacts what this tracer redacts, including keys given only as an option.
+    if (!this.#redactor.empty) child.TRACE_REDACT = this.#redactor.keys.join(',');
     if (eventId) child.TRACE_PARENT = eventId;
     else delete child.TRACE_PARENT;
     return child;

@@ -104,6 +104,11 @@ export interface StoreStats {
   byAgent: Array<{ agent: string | null; count: number }>;
   bytes: number;
   schemaVersion: number;
+  /**
+   * How many private events are stored. Without includePrivate they are left out of every other
+   * figure (counts, breakdowns, time span), so that only their number is told.
+   */
+  privateEvents: number;
 }
 
 /**
@@ -142,10 +147,11 @@ export interface TraceStore {
   /** Targets whose parent is one of `targets` (e.g. subtasks through parent_task_id), transitively. */
   descendantTargets(targets: readonly string[]): Promise<string[]>;
 
-  /** How a name appears in the store: as an agent, and as the target of which primitives. */
-  nameUsage(name: string): Promise<NameUsage>;
+  /** How a name appears in the store: as an agent, and as the target of which primitives (in private events only with includePrivate). */
+  nameUsage(name: string, options?: { includePrivate?: boolean }): Promise<NameUsage>;
 
-  stats(): Promise<StoreStats>;
+  /** Counts and breakdowns; private events only as `privateEvents` unless includePrivate. */
+  stats(options?: { includePrivate?: boolean }): Promise<StoreStats>;
 
   /**
    * The events that match `query` and were committed after `options.after`, in the store's commit

@@ -16,6 +16,7 @@ export default class Show extends TraceCommand<typeof Show> {
     '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--until U] [--limit N]',
     '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--limit N] --follow',
     '--causality <event-or-task-id>',
+    '... --include-private',
   ];
 
   static override examples = [
@@ -43,6 +44,7 @@ export default class Show extends TraceCommand<typeof Show> {
       char: 'f',
       description: 'Keep printing matching events as they are committed, until interrupted (with --since or --limit, first the backlog, like tail -f)',
     }),
+    'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
       description: 'Cause-and-effect tree of an event or a task',
       exclusive: ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit', 'follow'],
@@ -64,11 +66,12 @@ export default class Show extends TraceCommand<typeof Show> {
     const asEventId = (value: string, field: string) => (looksLikeUuid(value) ? parseEventId(value, field) : undefined);
 
     const store = await this.openStore('read');
+    const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
       const { causalityJson } = await import('../json-output.js');
       const { causalityText } = await import('../render/causality-text.js');
-      const causality = await projector.causality(store, subject);
+      const causality = await projector.causality(store, subject, undefined, { includePrivate });
       if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
       return causalityJson(causality);
     };
@@ -87,7 +90,7 @@ export default class Show extends TraceCommand<typeof Show> {
         return showCausality(eventId);
       }
       const name = args.id;
-      const candidates = await projector.resolveSubject(store, name);
+      const candidates = await projector.resolveSubject(store, name, { includePrivate });
       if (candidates.length === 0) {
         throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
       }
@@ -113,6 +116,7 @@ export default class Show extends TraceCommand<typeof Show> {
       ...(flags.since === undefined ? {} : { since: await projector.resolveTime(store, flags.since, timeOptions('--since')) }),
       ...(flags.until === undefined ? {} : { until: await projector.resolveTime(store, flags.until, timeOptions('--until')) }),
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+      ...(includePrivate ? { includePrivate } : {}),
     };
     if (flags.follow) {
       const { followToTerminal } = await import('../follow-terminal.js');

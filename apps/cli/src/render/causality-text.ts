@@ -19,9 +19,11 @@ export function shortId(id: string): string {
 export function causalityText(causality: Causality, colours: Palette): string[] {
   const lines = [colours.bold(causality.heading)];
   const label = (node: CausalityNode) => {
+    if (node.hidden) return colours.dim(node.description);
+    const mark = node.event.private === true ? colours.dim(' (private)') : '';
     const link = (id: string) => (node.prunedLinks.includes(id) ? `${shortId(id)} [pruned]` : shortId(id));
     const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(link).join(', ')})`);
-    return `${colours.primitive(node.event.primitive)} ${node.description}${links}`;
+    return `${colours.primitive(node.event.primitive)} ${node.description}${mark}${links}`;
   };
   const walk = (node: CausalityNode, prefix: string) => {
     node.children.forEach((child, index) => {

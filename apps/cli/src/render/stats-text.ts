@@ -16,9 +16,13 @@ export interface StatsJson {
   by_agent: Array<{ agent: string | null; count: number }>;
   /** Spool files that hold events for this store, not yet replayed; `refused` says why a replay will not take one. */
   pending_spools: Array<{ path: string; events: number; bytes: number; refused: string | null }>;
+  /** Private events stored. Without --include-private they are in no other figure: only their number is told. */
+  private_events: number;
+  /** Whether the other figures count private events (--include-private). */
+  private_included: boolean;
 }
 
-export function statsJson(path: string, stats: StoreStats, spools: readonly PendingSpool[] = []): StatsJson {
+export function statsJson(path: string, stats: StoreStats, spools: readonly PendingSpool[] = [], privateIncluded = false): StatsJson {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     path,
@@ -31,6 +35,8 @@ export function statsJson(path: string, stats: StoreStats, spools: readonly Pend
     by_type: stats.byType.map(({ primitive, type, count }) => ({ primitive, type, count })),
     by_agent: stats.byAgent.map(({ agent, count }) => ({ agent, count })),
     pending_spools: spools.map(({ path, events, bytes, refused }) => ({ path, events, bytes, refused })),
+    private_events: stats.privateEvents,
+    private_included: privateIncluded,
   };
 }
 
@@ -50,8 +56,12 @@ export function statsText(stats: StatsJson, colours: Palette): string[] {
     `${colours.bold('Store:')} ${stats.path} (${formatBytes(stats.bytes)}, schema version ${stats.schema_version})`,
   ];
   lines.push(...spoolLines(stats, colours));
+  const hidden = stats.private_events > 0 && !stats.private_included;
+  const privateCount = `${stats.private_events} private event${stats.private_events === 1 ? '' : 's'}`;
+  if (hidden) lines.push(`${colours.bold('Private:')} ${privateCount}, not counted below (--include-private counts them)`);
+  else if (stats.private_events > 0) lines.push(`${colours.bold('Private:')} ${privateCount}, counted below`);
   if (stats.events === 0) {
-    lines.push(`${colours.bold('Events:')} 0 (the store is empty)`);
+    lines.push(`${colours.bold('Events:')} 0 (${hidden ? 'no events besides the private ones' : 'the store is empty'})`);
     return lines;
   }
   const span = `from ${formatTime(Date.parse(stats.first_ts!))} to ${formatTime(Date.parse(stats.last_ts!))} UTC`;

@@ -16,5 +16,6 @@ export function timelineText(timeline: Timeline, colours: Palette): string[] {
 /** One timeline line, as `trace --follow` prints each event when it lands. */
 export function timelineLine({ event, description }: TimelineEntry, colours: Palette): string {
   const primitive = colours.primitive(event.primitive, event.primitive.padEnd(PRIMITIVE_WIDTH));
-  return `${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}`;
+  const mark = event.private === true ? colours.dim(' (private)') : '';
+  return `${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}${mark}`;
 }

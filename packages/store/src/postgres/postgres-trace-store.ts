@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
@@ -289,31 +289,41 @@ export class PostgresTraceStore implements TraceStore {
     });
   }
 
-  async nameUsage(name: string): Promise<NameUsage> {
+  async nameUsage(name: string, options: { includePrivate?: boolean } = {}): Promise<NameUsage> {
     return this.#read(async () => {
-      const asAgent = await this.#db.selectFrom('events').select('seq').where('agent', '=', name).limit(1).executeTakeFirst();
-      const kinds = await this.#db.selectFrom('events').select('primitive').distinct().where('target', '=', name).execute();
+      const visible = visibleRows(options);
+      const asAgent = await this.#db.selectFrom('events').select('seq').where('agent', '=', name).where(visible).limit(1).executeTakeFirst();
+      const kinds = await this.#db.selectFrom('events').select('primitive').distinct().where('target', '=', name).where(visible).execute();
       return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
     });
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(options: { includePrivate?: boolean } = {}): Promise<StoreStats> {
     return this.#read(async () => {
+      const visible = visibleRows(options);
       const byType = await this.#db
         .selectFrom('events')
+        .where(visible)
         .select(['primitive', 'type', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy(['primitive', 'type'])
         .orderBy('count', 'desc')
         .execute();
       const byAgent = await this.#db
         .selectFrom('events')
+        .where(visible)
         .select(['agent', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy('agent')
         .orderBy('count', 'desc')
         .execute();
       const span = await this.#db
         .selectFrom('events')
+        .where(visible)
         .select((eb) => [eb.fn.min<number | null>('ts').as('first'), eb.fn.max<number | null>('ts').as('last')])
+        .executeTakeFirstOrThrow();
+      const privateRows = await this.#db
+        .selectFrom('events')
+        .where(sql<SqlBool>`private`)
+        .select((eb) => eb.fn.countAll<number>().as('count'))
         .executeTakeFirstOrThrow();
       const { rows } = await sql<{ bytes: number }>`
         SELECT (pg_total_relation_size('events') + pg_total_relation_size('event_causes') + pg_total_relation_size('target_links'))::int8 AS bytes`.execute(this.#db);
@@ -328,6 +338,7 @@ export class PostgresTraceStore implements TraceStore {
         byAgent: byAgent.map((row) => ({ agent: row.agent, count: Number(row.count) })),
         bytes: rows[0]!.bytes,
         schemaVersion: this.version,
+        privateEvents: Number(privateRows.count),
       };
     });
   }
@@ -421,6 +432,11 @@ export class PostgresTraceStore implements TraceStore {
       throw toTraceError(error, this.#url);
     }
   }
+}
+
+/** Rows a read without includePrivate may count or name. */
+function visibleRows(options: { includePrivate?: boolean }): RawBuilder<SqlBool> {
+  return options.includePrivate === true ? sql<SqlBool>`true` : sql<SqlBool>`NOT private`;
 }
 
 function privateFilter(includePrivate: boolean | undefined): RawBuilder<unknown> {

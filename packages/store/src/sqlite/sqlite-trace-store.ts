@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
@@ -554,28 +554,32 @@ export class SqliteTraceStore implements TraceStore {
     });
   }
 
-  async nameUsage(name: string): Promise<NameUsage> {
+  async nameUsage(name: string, options: { includePrivate?: boolean } = {}): Promise<NameUsage> {
     return this.#read(async () => {
       const id = await this.#nameId(name);
       if (id === undefined) return { asAgent: false, asTargetOf: [] };
-      const [asAgent] = this.#all(this.#db.selectFrom('events').select('seq').where('agent', '=', id).limit(1));
+      const visible = visibleRows(options);
+      const [asAgent] = this.#all(this.#db.selectFrom('events as e').select('e.seq').where('e.agent', '=', id).where(visible).limit(1));
       const kinds = this.#all(
         this.#db
           .selectFrom('events as e')
           .innerJoin('kinds as k', 'k.id', 'e.kind')
           .select('k.primitive')
           .distinct()
-          .where('e.target', '=', id),
+          .where('e.target', '=', id)
+          .where(visible),
       );
       return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
     });
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(options: { includePrivate?: boolean } = {}): Promise<StoreStats> {
     return this.#read(async () => {
+      const visible = visibleRows(options);
       const byKind = await this.#db
         .selectFrom('events as e')
         .innerJoin('kinds as k', 'k.id', 'e.kind')
+        .where(visible)
         .select(['k.primitive', 'k.type', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy(['k.primitive', 'k.type'])
         .orderBy('count', 'desc')
@@ -583,13 +587,20 @@ export class SqliteTraceStore implements TraceStore {
       const byAgent = await this.#db
         .selectFrom('events as e')
         .leftJoin('names as n', 'n.id', 'e.agent')
+        .where(visible)
         .select(['n.name as agent', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy('e.agent')
         .orderBy('count', 'desc')
         .execute();
       const span = await this.#db
-        .selectFrom('events')
-        .select((eb) => [eb.fn.min<number | null>('ts').as('first'), eb.fn.max<number | null>('ts').as('last')])
+        .selectFrom('events as e')
+        .where(visible)
+        .select((eb) => [eb.fn.min<number | null>('e.ts').as('first'), eb.fn.max<number | null>('e.ts').as('last')])
+        .executeTakeFirstOrThrow();
+      const privateRows = await this.#db
+        .selectFrom('events as e')
+        .where(sql<SqlBool>`e.private IS NOT NULL`)
+        .select((eb) => eb.fn.countAll<number>().as('count'))
         .executeTakeFirstOrThrow();
       const byPrimitive = new Map<string, number>();
       for (const row of byKind) byPrimitive.set(row.primitive, (byPrimitive.get(row.primitive) ?? 0) + row.count);
@@ -602,6 +613,7 @@ export class SqliteTraceStore implements TraceStore {
         byAgent,
         bytes: fileSize(this.location) + fileSize(`${this.location}-wal`),
         schemaVersion: this.version,
+        privateEvents: privateRows.count,
       };
     });
   }
@@ -711,6 +723,11 @@ export class SqliteTraceStore implements TraceStore {
 }
 
 const same = (event: TraceEvent) => event;
+/** Rows a read without includePrivate may count or name: `private` is NULL on every other row. */
+function visibleRows(options: { includePrivate?: boolean }): RawBuilder<SqlBool> {
+  return options.includePrivate === true ? sql<SqlBool>`1` : sql<SqlBool>`e.private IS NULL`;
+}
+
 const hidePrivate = (event: TraceEvent) => (event.private ? privatePlaceholder(event) : event);
 
 function decodeCursor(cursor: string | null | undefined): number {
