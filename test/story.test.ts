@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_STORE_VERSION } from '@tracekernel/store';
 import { emitPaymentStory, type Story } from './helpers/payment-story.js';
 import { ANSI_ESCAPE, errorLine, tempDirs, trace, type TraceResult } from './helpers/trace-cli.js';
 
@@ -181,13 +182,13 @@ describe('causality', () => {
     expect(lines(flag)).toEqual(expected);
   });
 
-  it('--json gives {focus, root} with nodes {event, children, links, missing_parent}', async () => {
+  it('--json gives {focus, root} with nodes {event, children, links, missing_parent, pruned_parent, pruned_links}', async () => {
     const result = await run('--causality', 'task-abc', '--json');
     expect(result.code).toBe(0);
     const body = json(result);
     expect(Object.keys(body)).toEqual(['focus', 'root']);
     expect(body.focus).toBe(story.task);
-    expect(Object.keys(body.root).sort()).toEqual(['children', 'event', 'links', 'missing_parent']);
+    expect(Object.keys(body.root).sort()).toEqual(['children', 'event', 'links', 'missing_parent', 'pruned_links', 'pruned_parent']);
     expect(body.root.event.id).toBe(story.ask);
     expect(body.root.event.ts).toBe('2025-10-22T13:59:00.000Z');
     expect(body.root.missing_parent).toBeNull();
@@ -213,7 +214,7 @@ describe('trace stats', () => {
     expect(body.events).toBe(12);
     expect(body.path.endsWith('.trace/trace.db')).toBe(true);
     expect(body.bytes).toBeGreaterThan(0);
-    expect(body.schema_version).toBe(1);
+    expect(body.schema_version).toBe(LATEST_STORE_VERSION);
     expect(body.first_ts).toBe('2025-10-22T13:59:00.000Z');
     expect(body.last_ts).toBe('2025-10-22T14:31:00.000Z');
     expect(body.by_primitive).toEqual(expect.arrayContaining([{ primitive: 'ops', count: 8 }, { primitive: 'bridge', count: 3 }, { primitive: 'spawn', count: 1 }]));
