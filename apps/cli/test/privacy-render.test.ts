@@ -34,6 +34,8 @@ describe('private events in the renderers', () => {
       children: [expect.objectContaining({ event: expect.objectContaining({ id: claim.id }) })],
       links: [],
       missing_parent: null,
+      pruned_parent: null,
+      pruned_links: [],
     });
     expect(JSON.stringify(json)).not.toMatch(/ghost|4711/);
   });

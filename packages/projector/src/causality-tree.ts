@@ -30,6 +30,8 @@ export const PRIVATE_EVENT_LABEL = '[private event]';
 export interface CausalityTreeOptions {
   /** Shows private events as they are; without it they become placeholders ({@link CausalityNode.hidden}). */
   includePrivate?: boolean;
+  /** Ids that retention removed: a root's parent or a link among them is marked pruned, not missing. */
+  pruned?: ReadonlySet<string>;
 }
 
 /**
@@ -50,9 +52,9 @@ export function buildCausalityTree(
   descendants: readonly TraceEvent[],
   focusId: string,
   describe: (event: TraceEvent) => string = (event) => `${event.primitive}.${event.type}`,
-  pruned: ReadonlySet<string> = new Set(),
   options: CausalityTreeOptions = {},
 ): CausalityNode {
+  const pruned = options.pruned ?? new Set<string>();
   const path = chainToFocus(chain, focusId);
   const nodes = new Map<string, TreeNode>();
   const node = (event: TraceEvent): CausalityNode => {

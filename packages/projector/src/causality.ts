@@ -70,7 +70,7 @@ export async function causality(
     for (const cause of [event.parent_event_id, ...event.causes]) if (cause !== null && !inTree.has(cause)) outside.add(cause);
   }
   const pruned = new Set(outside.size === 0 ? [] : await store.pruned([...outside]));
-  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), pruned, { includePrivate });
+  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), { includePrivate, pruned });
   const shown = isEventId(name.toLowerCase()) ? name.toLowerCase() : name;
   return { focus: focus.id, heading: `Causality chain for ${shown}:`, root };
 }
