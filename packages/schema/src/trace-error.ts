@@ -15,6 +15,8 @@ export type TraceErrorCode =
   | 'E_CORRUPT_STORE'
   | 'E_STORE_VERSION'
   | 'E_STORE'
+  /** Another process held the store's write lock for longer than the caller would wait. */
+  | 'E_STORE_LOCKED'
   | 'E_INVARIANT';
 
 export class TraceError extends Error {

@@ -8,7 +8,7 @@ import { DIALECTS, dialectStores, type DialectStore } from './dialects.js';
 const WRITER = fileURLToPath(new URL('./fixtures/append-writer.mjs', import.meta.url));
 const WRITERS = 8;
 const EVENTS_PER_WRITER = 5_000;
-const BATCH = 250;
+const BATCH = 1_000;
 
 interface Writer {
   child: ChildProcess;

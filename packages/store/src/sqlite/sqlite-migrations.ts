@@ -10,6 +10,67 @@ interface Migration {
 }
 
 /**
+ * The tables whose rows give events their meaning, and the columns that identify a row. A name or
+ * kind rewritten in place would rewrite every event that refers to it, so the dictionaries are
+ * protected as strictly as the events.
+ */
+export const PROTECTED_TABLES: ReadonlyArray<{ table: string; conflicts: readonly string[] }> = [
+  { table: 'events', conflicts: ['seq = NEW.seq', 'id = NEW.id', 'idempotency_key = NEW.idempotency_key'] },
+  { table: 'names', conflicts: ['id = NEW.id', 'name = NEW.name'] },
+  { table: 'kinds', conflicts: ['id = NEW.id', 'primitive = NEW.primitive AND type = NEW.type'] },
+  { table: 'event_causes', conflicts: ['cause = NEW.cause AND seq = NEW.seq'] },
+  { table: 'target_links', conflicts: ['parent = NEW.parent AND child = NEW.child'] },
+  { table: 'trace_meta', conflicts: ['key = NEW.key'] },
+  { table: 'event_chain', conflicts: ['batch = NEW.batch'] },
+];
+
+/** The triggers version 2 installs on each protected table; `trace verify` checks they are all there. */
+export function protectionTriggers(table: string): string[] {
+  return [`${table}_keep_existing_rows`, `${table}_are_append_only_update`, `${table}_are_append_only_delete`];
+}
+
+/**
+ * Version 2: the append-only promise at the SQL level, for every protected table.
+ *
+ * - UPDATE and DELETE raise, unless a `trace_maintenance` row exists. That row is the one
+ *   sanctioned way around the triggers (retention): insert it, delete what you must and delete the
+ *   row, all in one transaction, so no other connection ever sees it.
+ * - An INSERT that conflicts with an existing row is skipped (RAISE(IGNORE)) before SQLite resolves
+ *   the conflict. This is what turns `REPLACE INTO` and `INSERT OR REPLACE` into no-ops: REPLACE
+ *   deletes the old row without firing DELETE triggers unless recursive_triggers is on, so the
+ *   DELETE trigger alone does not stop it. RAISE(ABORT) here would also abort the store's own
+ *   idempotent `INSERT ... ON CONFLICT DO NOTHING`; skipping the row is exactly what DO NOTHING
+ *   does, so the store's writes are unchanged.
+ * - `event_chain` holds a running sha256 over the events of each committed batch (see
+ *   sqlite-event-chain.ts); its batch 0 records the last event stored before the chain began.
+ */
+function protectionSql(): string {
+  const statements = [
+    'CREATE TABLE trace_maintenance (reason TEXT NOT NULL, started_at INTEGER NOT NULL)',
+    'CREATE TABLE event_chain (batch INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, hash BLOB NOT NULL)',
+    // Batch 0 starts the chain: the events stored before it (by version 1) are not covered.
+    'INSERT INTO event_chain (batch, last_seq, hash) VALUES (0, (SELECT coalesce(max(seq), 0) FROM events), zeroblob(32))',
+    'DROP TRIGGER events_are_append_only_update',
+    'DROP TRIGGER events_are_append_only_delete',
+  ];
+  for (const { table, conflicts } of PROTECTED_TABLES) {
+    // One EXISTS per unique key, so that each probe uses its own index.
+    const conflict = conflicts.map((where) => `EXISTS (SELECT 1 FROM ${table} WHERE ${where})`).join(' OR ');
+    const [keep, update, remove] = protectionTriggers(table);
+    const message = `${table} are append-only`;
+    statements.push(
+      `CREATE TRIGGER ${keep} BEFORE INSERT ON ${table} WHEN ${conflict}
+        BEGIN SELECT RAISE(IGNORE); END`,
+      `CREATE TRIGGER ${update} BEFORE UPDATE ON ${table} WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+      `CREATE TRIGGER ${remove} BEFORE DELETE ON ${table} WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, '${message}'); END`,
+    );
+  }
+  return statements.map((statement) => `${statement};`).join('\n');
+}
+
+/**
  * Versioned, forward-only migrations. The version lives in `PRAGMA user_version`.
  *
  * Size and speed: names (agents, targets, sessions) and kinds (primitive + type) are dictionary
@@ -59,17 +120,16 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Private events, and retention as the one sanctioned delete: the delete trigger lets a row go
-    // only while the connection's trace_pruning() says so. Only a tracekernel connection defines
-    // that function, and only inside prune(); anywhere else the DELETE still fails.
-    // A kept event whose parent was pruned finds the parent's id in pruned_parents by its seq.
     version: 2,
+    sql: protectionSql(),
+  },
+  {
+    // Private events (1, or NULL for the usual case: 0 bytes), and where a kept event finds the id
+    // of a parent that retention removed: by the parent's seq, as `parent` stores it.
+    version: 3,
     sql: `
       ALTER TABLE events ADD COLUMN private INTEGER;
       CREATE TABLE pruned_parents (seq INTEGER PRIMARY KEY, id BLOB NOT NULL);
-      DROP TRIGGER events_are_append_only_delete;
-      CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events WHEN trace_pruning() IS NOT 1
-        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     `,
   },
 ];

@@ -11,6 +11,8 @@ import type {
 } from '../trace-store.js';
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
 import { isBusy, toTraceError } from './sqlite-errors.js';
+import { EventChainWriter, chainRecord } from './sqlite-event-chain.js';
+import { isPermissionFailure, openReadOnly, writePermissionError } from './sqlite-access.js';
 import { blobToId, hexToId, hexToIds, idIntoBlob, idToBlob, idsToBlob } from './sqlite-id-codec.js';
 import { LATEST_STORE_VERSION, hasTables, migrate, readStoreVersion } from './sqlite-migrations.js';
 
@@ -20,8 +22,13 @@ export interface SqliteStoreOptions {
   mode?: 'read' | 'write';
   /** Tells the store which metadata fields link targets (e.g. parent_task_id). */
   catalog?: EventCatalog;
-  /** How long a writer waits for another process's transaction before retrying. */
+  /** How long one statement waits for another process's transaction before it is retried (default 10 s). */
   busyTimeoutMs?: number;
+  /**
+   * How long, in all, a write waits for another process's write lock before it fails with
+   * `E_STORE_LOCKED` (default: about 50 busy timeouts).
+   */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -66,9 +73,10 @@ export class SqliteTraceStore implements TraceStore {
   readonly #parentScratch = Buffer.alloc(16);
   #statements: ReturnType<SqliteTraceStore['prepareWriteStatements']> | undefined;
   readonly #readStatements = new Map<string, Database.Statement>();
+  #chain: EventChainWriter | undefined;
+  readonly #cleanup: () => void;
+  readonly #lock: LockWait;
   #closed = false;
-  /** What trace_pruning() answers: 1 only inside prune(), the one path the delete trigger lets through. */
-  readonly #pruning = { on: 0 };
 
   /** Opens a store file; `openStore` is the way in for everything outside this package. */
   static open(options: SqliteStoreOptions): SqliteTraceStore {
@@ -76,39 +84,68 @@ export class SqliteTraceStore implements TraceStore {
     if (mode === 'read' && !existsSync(path)) {
       throw new TraceError('E_NO_STORE', `no trace store at ${path}`);
     }
-    if (mode === 'write') mkdirSync(dirname(path), { recursive: true });
+    const lock = lockWait(path, options);
     let sqlite: Database.Database | undefined;
+    let cleanup = () => {};
     try {
-      sqlite = new Database(path, { fileMustExist: mode === 'read', timeout: options.busyTimeoutMs ?? 10_000 });
+      if (mode === 'read') {
+        // Readers never write: they work on a store they may not write to (mode 0444, a
+        // read-only directory or filesystem, another user's file).
+        ({ sqlite, cleanup } = openReadOnly(path, lock.busyTimeoutMs));
+        // Readers map the file: scattered rows (a subtree, a long timeline) then cost no read() calls.
+        // Writers do not, so a long ingest's resident memory stays at the page cache's size.
+        sqlite.pragma('mmap_size = 1073741824');
+        const version = readStoreVersion(sqlite, path);
+        if (version < LATEST_STORE_VERSION) migrateIfWritable(path, lock);
+        return new SqliteTraceStore(sqlite, path, readStoreVersion(sqlite, path), options.catalog ?? new EventCatalog(), false, cleanup, lock);
+      }
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        sqlite = new Database(path, { timeout: lock.busyTimeoutMs });
+      } catch (error) {
+        throw isPermissionFailure(error) ? writePermissionError(path, error) : error;
+      }
+      // SQLite opens a file it may not write read-only without a word; writes would fail later.
+      if (sqlite.readonly) throw writePermissionError(path, new Error('opened read-only'));
+      const db = sqlite;
       // Refuse someone else's database before touching it: WAL mode would rewrite its header.
-      const existing = mode === 'read' || hasTables(sqlite);
-      if (existing) readStoreVersion(sqlite, path);
+      const existing = hasTables(db);
+      const version = existing ? readStoreVersion(db, path) : 0;
       // 16 KiB pages for a new store (set before WAL, which fixes it): against 4 KiB, 10% faster
       // ingest and 2.7 fewer bytes per event on the bench's swarm, from fewer splits and less
       // space lost at the end of each page.
-      else sqlite.pragma(`page_size = ${PAGE_SIZE}`);
-      retryWhileBusy(() => sqlite!.pragma('journal_mode = WAL'));
-      sqlite.pragma('synchronous = NORMAL');
-      sqlite.pragma('cache_size = -65536');
-      // Readers map the file: scattered rows (a subtree, a long timeline) then cost no read() calls.
-      // Writers do not, so a long ingest's resident memory stays at the page cache's size.
-      if (mode === 'read') sqlite.pragma('mmap_size = 1073741824');
-      const version = mode === 'write' ? migrate(sqlite, path) : readOrMigrate(sqlite, path);
-      return new SqliteTraceStore(sqlite, path, version, options.catalog ?? new EventCatalog(), mode === 'write');
+      if (!existing) db.pragma(`page_size = ${PAGE_SIZE}`);
+      lock.retry(() => db.pragma('journal_mode = WAL'));
+      db.pragma('synchronous = NORMAL');
+      db.pragma('cache_size = -65536');
+      // A store at the latest version needs no write lock to open: another process holding one
+      // (a long batch, a `BEGIN IMMEDIATE` in a shell) delays only the first append.
+      const current = version === LATEST_STORE_VERSION ? version : lock.retry(() => migrate(db, path));
+      return new SqliteTraceStore(db, path, current, options.catalog ?? new EventCatalog(), true, cleanup, lock);
     } catch (error) {
       sqlite?.close();
+      cleanup();
+      if (mode === 'write' && isPermissionFailure(error) && !(error instanceof TraceError)) throw writePermissionError(path, error);
       throw toTraceError(error, path);
     }
   }
 
-  private constructor(sqlite: Database.Database, path: string, version: number, catalog: EventCatalog, writable: boolean) {
+  private constructor(
+    sqlite: Database.Database,
+    path: string,
+    version: number,
+    catalog: EventCatalog,
+    writable: boolean,
+    cleanup: () => void,
+    lock: LockWait,
+  ) {
     this.#sqlite = sqlite;
+    this.#cleanup = cleanup;
+    this.#lock = lock;
     this.location = path;
     this.version = version;
     this.#writable = writable;
     this.#db = new Kysely<SqliteDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const pruning = this.#pruning;
-    sqlite.function('trace_pruning', { deterministic: false, directOnly: false }, () => pruning.on);
     this.#linkFields = new Map();
     for (const primitive of catalog.primitives()) {
       for (const [type, definition] of Object.entries(catalog.primitive(primitive).types)) {
@@ -134,8 +171,10 @@ export class SqliteTraceStore implements TraceStore {
     const addedNames: string[] = [];
     const addedKinds: string[] = [];
     const batchSeqs = new Map<string, number>();
+    const chain = (this.#chain ??= new EventChainWriter(this.#sqlite));
     const transaction = this.#sqlite.transaction(() => {
       const results: AppendResult[] = [];
+      chain.begin();
       for (const { event, metadataJson } of events) {
         const kindKey = `${event.primitive}.${event.type}`;
         const parentId = event.parent_event_id;
@@ -164,6 +203,8 @@ export class SqliteTraceStore implements TraceStore {
         }
         const seq = Number(info.lastInsertRowid);
         batchSeqs.set(event.id, seq);
+        chain.add(seq, chainRecord(event.id, event.ts, event.primitive, event.type, event.agent_id, event.target_id, event.session_id,
+          parentId, event.causes, event.idempotency_key, event.schema_version, metadataJson));
         for (const cause of event.causes) statements.insertCause.run(idToBlob(cause), seq);
         const linkField = this.#linkFields.get(kindKey);
         const parentTarget = linkField === undefined ? undefined : event.metadata[linkField];
@@ -172,6 +213,7 @@ export class SqliteTraceStore implements TraceStore {
         }
         results.push({ id: event.id, inserted: true });
       }
+      chain.commit();
       return results;
     });
     const attempt = () => {
@@ -188,8 +230,9 @@ export class SqliteTraceStore implements TraceStore {
       }
     };
     try {
-      return retryWhileBusy(attempt);
+      return this.#lock.retry(attempt);
     } catch (error) {
+      if (isPermissionFailure(error)) throw writePermissionError(this.location, error);
       throw toTraceError(error, this.location);
     }
   }
@@ -590,9 +633,10 @@ export class SqliteTraceStore implements TraceStore {
   // ---- retention -----------------------------------------------------------------------------
 
   /**
-   * Deletes in one IMMEDIATE transaction, with trace_pruning() on so that the delete trigger lets
-   * the rows go. The most recently appended event is always kept: SQLite gives a new row
-   * max(seq) + 1, and a reused seq would break cursors and the parent links of kept events.
+   * Deletes in one IMMEDIATE transaction holding a trace_maintenance row, the one way past the
+   * append-only triggers, which no other connection ever sees. The most recently appended event
+   * is always kept: SQLite gives a new row max(seq) + 1, and a reused seq would break cursors and
+   * the parent links of kept events.
    */
   async prune(options: PruneOptions): Promise<PruneReport> {
     if (!this.#writable && !options.dryRun) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
@@ -611,13 +655,10 @@ export class SqliteTraceStore implements TraceStore {
           this.#sqlite.prepare(`INSERT OR IGNORE INTO pruned_parents (seq, id)
             SELECT p.seq, p.id FROM events p WHERE ${prunable('p')}
               AND EXISTS (SELECT 1 FROM events c WHERE c.parent = p.seq AND NOT ${prunable('c')})`).run();
+          this.#sqlite.prepare(`INSERT INTO trace_maintenance (reason, started_at) VALUES ('prune', ?)`).run(Date.now());
           this.#sqlite.prepare(`DELETE FROM event_causes WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
-          this.#pruning.on = 1;
-          try {
-            this.#sqlite.prepare(`DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
-          } finally {
-            this.#pruning.on = 0;
-          }
+          this.#sqlite.prepare(`DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
+          this.#sqlite.prepare(`DELETE FROM trace_maintenance`).run();
         }
         return {
           removed: counts.removable,
@@ -626,7 +667,7 @@ export class SqliteTraceStore implements TraceStore {
           dryRun: options.dryRun === true,
         };
       };
-      const report = retryWhileBusy(() => this.#sqlite.transaction(work).immediate());
+      const report = this.#lock.retry(() => this.#sqlite.transaction(work).immediate());
       this.#recentSeqs = new Map();
       this.#readStatements.clear();
       return report;
@@ -641,6 +682,7 @@ export class SqliteTraceStore implements TraceStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#sqlite.close();
+    this.#cleanup();
   }
 
   async #read<T>(work: () => Promise<T>): Promise<T> {
@@ -669,19 +711,60 @@ function fileSize(path: string): number {
   }
 }
 
-function retryWhileBusy<T>(work: () => T): T {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return work();
-    } catch (error) {
-      if (!isBusy(error) || attempt >= MAX_BUSY_RETRIES) throw error;
-      sleepSync(5 + Math.random() * 20 * Math.min(attempt + 1, 10));
-    }
-  }
+interface LockWait {
+  busyTimeoutMs: number;
+  /** Runs `work`, retrying while another process holds the lock, up to the store's lock timeout. */
+  retry<T>(work: () => T): T;
 }
 
-/** Readers migrate an older store when they can, and read a newer one as far as it is compatible. */
-function readOrMigrate(sqlite: Database.Database, path: string): number {
-  const version = readStoreVersion(sqlite, path);
-  return version < LATEST_STORE_VERSION ? migrate(sqlite, path) : version;
+/**
+ * How long to wait for another process's write lock. SQLite's busy handler waits up to
+ * `busyTimeoutMs` per statement; a statement that still finds the lock taken is retried after a
+ * short random pause (so that waiting writers do not wake in step) until `lockTimeoutMs` has
+ * passed, or MAX_BUSY_RETRIES times when no lock timeout is set. Then it fails with
+ * `E_STORE_LOCKED`, so that the caller can spool instead.
+ */
+function lockWait(path: string, options: SqliteStoreOptions): LockWait {
+  const lockTimeoutMs = options.lockTimeoutMs;
+  const busyTimeoutMs = Math.max(0, Math.min(options.busyTimeoutMs ?? 10_000, lockTimeoutMs ?? Infinity));
+  return {
+    busyTimeoutMs,
+    retry<T>(work: () => T): T {
+      const started = Date.now();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return work();
+        } catch (error) {
+          if (!isBusy(error)) throw error;
+          const waited = Date.now() - started;
+          const exhausted = lockTimeoutMs === undefined ? attempt >= MAX_BUSY_RETRIES : waited >= lockTimeoutMs;
+          if (exhausted) {
+            throw new TraceError('E_STORE_LOCKED', `${path} is locked by another process (waited ${(waited / 1000).toFixed(1)} s for its write lock)`, { cause: error });
+          }
+          const pause = 5 + Math.random() * 20 * Math.min(attempt + 1, 10);
+          sleepSync(lockTimeoutMs === undefined ? pause : Math.min(pause, Math.max(1, lockTimeoutMs - waited)));
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Readers bring an older store up to date when they may write to it; otherwise (read-only file,
+ * another user's store, a writer holding the lock) they read it at its version, which every later
+ * version can read.
+ */
+function migrateIfWritable(path: string, lock: LockWait): void {
+  let writer: Database.Database | undefined;
+  try {
+    writer = new Database(path, { fileMustExist: true, timeout: Math.min(lock.busyTimeoutMs, 1000) });
+    if (writer.readonly) return;
+    const db = writer;
+    db.pragma('journal_mode = WAL');
+    migrate(db, path);
+  } catch (error) {
+    if (!isPermissionFailure(error) && !isBusy(error)) throw error;
+  } finally {
+    writer?.close();
+  }
 }
