@@ -100,7 +100,10 @@ async function viaSdk() {
 const { seconds, ...extra } = via === 'store' ? await viaStore() : await viaSdk();
 if (postgres) {
   // What reached the server: an SDK that cannot write to PostgreSQL must not pass for a fast one.
-  extra.stored = await withClient(path, async (client) => Number((await client.query('SELECT count(*) AS n FROM events')).rows[0].n));
+  extra.stored = await withClient(path, async (client) => {
+    const { rows } = await client.query(`SELECT to_regclass('events') IS NOT NULL AS made`);
+    return rows[0].made ? Number((await client.query('SELECT count(*) AS n FROM events')).rows[0].n) : 0;
+  });
 }
 const manifest = swarm.manifest();
 writeFileSync(manifestPath, JSON.stringify(manifest));
