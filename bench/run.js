@@ -27,8 +27,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 const plan = quick
-  ? { events: 100_000, emitCalls: 50_000, emitWarmup: 10_000, emitRounds: 3, sustainedCalls: 100_000, perAgentEvents: 0, queries: 300, reps: 5, cliRuns: 3 }
-  : { events: 1_000_000, emitCalls: 50_000, emitWarmup: 20_000, emitRounds: 5, sustainedCalls: 500_000, perAgentEvents: 10_000, queries: 2_000, reps: 10, cliRuns: 10 };
+  ? { events: 100_000, emitCalls: 50_000, emitWarmup: 10_000, emitRounds: 3, sustainedCalls: 100_000, perAgentEvents: 0, queries: 300, reps: 5, cliRuns: 3, backfill: [500, 2_000, 10_000] }
+  : { events: 1_000_000, emitCalls: 50_000, emitWarmup: 20_000, emitRounds: 5, sustainedCalls: 500_000, perAgentEvents: 10_000, queries: 2_000, reps: 10, cliRuns: 10, backfill: [1_000, 10_000, 100_000] };
 
 const work = mkdtempSync(join(tmpdir(), 'tracekernel-bench-'));
 const db = (name) => join(work, `${name}.db`);
@@ -119,6 +119,11 @@ try {
   cli.task_events = null;
 }
 
+// ---- 6: run-record backfill: records/s at each size, against the smallest size in this run ----
+const backfill = [];
+for (const records of plan.backfill) backfill.push(await measure(`backfill ${records}`, 'backfill.js', { records }));
+const [backfillBase, ...backfillSizes] = backfill;
+
 // ---- results -----------------------------------------------------------------------------------
 const value = (x) => (typeof x === 'number' ? x : null);
 const ratio = (a, b) => (value(a) !== null && value(b) ? round(a / b, 2) : null);
@@ -167,7 +172,12 @@ const results = {
   'cli.version_ms': value(cli.version_ms),
   'cli.trace_task_ms': value(cli.trace_task_ms),
   'cli.node_baseline_ms': cli.node_baseline_ms,
-  details: { plan, ingest, ingestQuarter, ingestStore, naive, floor, perAgent, emit, otel, emitTight, otelTight, queries, cli },
+  'backfill.base_records_per_s': backfillBase.records_per_s,
+  ...Object.fromEntries(backfillSizes.flatMap((size) => [
+    [`backfill.${size.records}_records_per_s`, size.records_per_s],
+    [`backfill.${size.records}_vs_base`, ratio(size.records_per_s, backfillBase.records_per_s)],
+  ])),
+  details: { plan, ingest, ingestQuarter, ingestStore, naive, floor, perAgent, emit, otel, emitTight, otelTight, queries, cli, backfill },
 };
 
 // Targets of issue 4. Memory is flat when 4x the events cost at most the configured buffers
@@ -182,6 +192,9 @@ const targets = [
   ['trace <task> ≤ 300 ms', results['cli.trace_task_ms'], (ms) => ms <= 300, (ms) => `${ms} ms`],
   ['ingest memory flat (N vs N/4)', round(results['ingest.peak_rss_mb'] - results['ingest.peak_rss_quarter_mb'], 1),
     (growth) => growth <= 64 + 0.1 * results['ingest.peak_rss_quarter_mb'], (growth) => `+${growth} MB`],
+  // Linear time keeps records/s flat as the file grows (the old importer fell 3x per doubling).
+  [`backfill linear (${backfillSizes.at(-1).records} vs ${backfillBase.records} records/s ≥ 0.5×)`,
+    ratio(backfillSizes.at(-1).records_per_s, backfillBase.records_per_s), (r) => r >= 0.5, (r) => `${r}×, ${backfillSizes.at(-1).seconds} s`],
 ];
 results.targets = Object.fromEntries(targets.map(([name, actual, met, show]) => [
   name, actual === null || actual === undefined || Number.isNaN(actual) ? { actual: null, met: false } : { actual: show(actual), met: met(actual) },
@@ -217,6 +230,7 @@ const rows = [
   [`ancestors (chain of ${fmt(queries.ancestors_500.chain)}) ms`, fmt(queries.ancestors_500.median, 2), `naive ${fmt(queries.naive_ancestors_500.median, 2)}`, speedup(queries.ancestors_500.median, queries.naive_ancestors_500.median)],
   ['trace --version ms', fmt(cli.version_ms, 1), `node -e 0: ${fmt(cli.node_baseline_ms, 1)}`, `${fmt(ratio(cli.version_ms, cli.node_baseline_ms), 2)}×`],
   [`trace <task> --json ms (${fmt(cli.task_events)} events)`, fmt(cli.trace_task_ms, 1), `node -e 0: ${fmt(cli.node_baseline_ms, 1)}`, `${fmt(ratio(cli.trace_task_ms, cli.node_baseline_ms), 2)}×`],
+  ...backfillSizes.map((size) => [`backfill records/s (${fmt(size.records)} records)`, fmt(size.records_per_s), `${fmt(backfillBase.records)}: ${fmt(backfillBase.records_per_s)}`, `${fmt(ratio(size.records_per_s, backfillBase.records_per_s), 2)}× (${fmt(size.seconds, 1)} s)`]),
 ];
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => String(row[c]).length)));
 const line = (row) => `| ${row.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ')} |`;

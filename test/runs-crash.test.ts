@@ -22,10 +22,10 @@ function writerScript(): string {
   const sdk = import.meta.resolve('@tracekernel/sdk');
   return `
 const { SqliteTraceStore } = await import(${JSON.stringify(store)});
-const { RunStoreWriter } = await import(${JSON.stringify(sdk)});
+const { RunWriter } = await import(${JSON.stringify(sdk)});
 const [path, tag] = process.argv.slice(2);
 const store = SqliteTraceStore.open({ path, mode: 'write' });
-const writer = new RunStoreWriter(store, { agentId: 'crash-writer' });
+const writer = new RunWriter(store, { agentId: 'crash-writer' });
 for (let i = 0; ; i++) {
   const key = tag + '-' + i;
   const started = await writer.start({ task: 'crash-task', idempotencyKey: key, config: { i }, notes: 'x'.repeat(i % 7 * 100) });

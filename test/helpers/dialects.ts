@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
+import { PG_SERVER } from './postgres-db.js';
 import { trace } from './trace-cli.js';
 
 /** Every dialect the end-to-end story runs on, as kysely's test-setup.ts lists its DIALECTS. */
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
-/** The server: trust auth, database `test` to connect to while creating a file's own database. */
-export const PG_SERVER = process.env.TRACE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432';
 
 export async function pgAdmin(sql: string, database = 'test'): Promise<void> {
   const client = new pg.Client({ connectionString: `${PG_SERVER}/${database}` });

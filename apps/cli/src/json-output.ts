@@ -1,4 +1,4 @@
-import { toJsonEvent, type JsonEvent } from '@tracekernel/schema';
+import { toJsonEvent, type JsonEvent, type PrivateEventStub } from '@tracekernel/schema';
 import type { Causality, CausalityNode, Timeline } from '@tracekernel/projector';
 
 /** `trace <id> --json` and the filter forms. Every query key is present; times are ISO-8601 UTC. */
@@ -16,10 +16,15 @@ export interface TimelineJson {
 }
 
 export interface CausalityNodeJson {
-  event: JsonEvent;
+  /** A private event the reader did not ask to see is `{"id": ..., "private": true}` and nothing else. */
+  event: JsonEvent | PrivateEventStub;
   children: CausalityNodeJson[];
   links: string[];
   missing_parent: string | null;
+  /** Set instead of missing_parent when retention (trace prune) removed that parent. */
+  pruned_parent: string | null;
+  /** The ids of links that retention removed. */
+  pruned_links: string[];
 }
 
 export interface CausalityJson {
@@ -47,10 +52,12 @@ export function timelineJson(timeline: Timeline): TimelineJson {
 
 function nodeJson(node: CausalityNode): CausalityNodeJson {
   return {
-    event: toJsonEvent(node.event),
+    event: node.hidden ? { id: node.event.id, private: true } : toJsonEvent(node.event),
     children: node.children.map(nodeJson),
     links: node.links,
     missing_parent: node.missingParent,
+    pruned_parent: node.prunedParent,
+    pruned_links: node.prunedLinks,
   };
 }
 

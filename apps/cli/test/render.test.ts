@@ -15,7 +15,7 @@ function event(id: string, primitive: string, ts = Date.UTC(2025, 9, 22, 14)): T
 }
 
 function node(description: string, primitive: string, children: CausalityNode[] = [], links: string[] = []): CausalityNode {
-  return { event: event(`01a20000-0000-7000-8000-${description.length.toString().padStart(12, '0')}`, primitive), description, children, links, missingParent: null };
+  return { event: event(`01a20000-0000-7000-8000-${description.length.toString().padStart(12, '0')}`, primitive), description, children, links, missingParent: null, prunedParent: null, prunedLinks: [] };
 }
 
 describe('causalityText', () => {
@@ -52,6 +52,20 @@ describe('causalityText', () => {
       '[root] (missing parent 01a20000-0000-7000-8000-000000000abc)',
       '  └─> ops orphan created',
       '      └─> ops claimed (also caused by deadbeef)',
+    ]);
+  });
+});
+
+describe('causalityText after retention', () => {
+  it('shows a pruned parent above the root and marks pruned links, the way a missing parent shows', () => {
+    const pruned = '01a20000-0000-7000-8000-0000deadbeef';
+    const claimed = { ...node('claimed', 'ops', [], [pruned, '01a20000-0000-7000-8000-00000000cafe']), prunedLinks: [pruned] };
+    const root = { ...node('survivor created', 'ops', [claimed]), prunedParent: '01a20000-0000-7000-8000-000000000abc' };
+    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for survivor:', root }, plain)).toEqual([
+      'Causality chain for survivor:',
+      '[root] (pruned parent 01a20000-0000-7000-8000-000000000abc)',
+      '  └─> ops survivor created',
+      '      └─> ops claimed (also caused by deadbeef [pruned], 0000cafe)',
     ]);
   });
 });

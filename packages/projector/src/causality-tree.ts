@@ -12,6 +12,24 @@ export interface CausalityNode {
   links: string[];
   /** Set on the topmost node when its parent_event_id is not (yet) in the store. */
   missingParent: string | null;
+  /** Set instead of missingParent when that parent was removed by retention (`trace prune`). */
+  prunedParent: string | null;
+  /** The ids of `links` that retention removed. */
+  prunedLinks: string[];
+  /**
+   * A private event the reader did not ask to see: a placeholder that keeps its effects attached
+   * to their cause. Its `event` holds only the id, the time the id carries and `private: true`;
+   * its description is `[private event]`, and it has no links and no missing parent.
+   */
+  hidden: boolean;
+}
+
+/** The one-line description of a hidden private event. */
+export const PRIVATE_EVENT_LABEL = '[private event]';
+
+export interface CausalityTreeOptions {
+  /** Shows private events as they are; without it they become placeholders ({@link CausalityNode.hidden}). */
+  includePrivate?: boolean;
 }
 
 /**
@@ -24,16 +42,19 @@ export interface CausalityNode {
  *
  * Each event hangs under its parent_event_id when that parent is in the tree, otherwise under its
  * first cause in the tree; its other causes become `links`, so fan-in never duplicates a subtree.
- * The topmost event's parent_event_id, when set, names a parent missing from the store.
+ * The topmost event's parent_event_id, when set, names a parent missing from the store, or a
+ * pruned one when it is in `pruned` (store.pruned); pruned links are marked the same way.
  */
 export function buildCausalityTree(
   chain: readonly TraceEvent[],
   descendants: readonly TraceEvent[],
   focusId: string,
   describe: (event: TraceEvent) => string = (event) => `${event.primitive}.${event.type}`,
+  pruned: ReadonlySet<string> = new Set(),
+  options: CausalityTreeOptions = {},
 ): CausalityNode {
   const path = chainToFocus(chain, focusId);
-  const nodes = new Map<string, CausalityNode>();
+  const nodes = new Map<string, TreeNode>();
   const node = (event: TraceEvent): CausalityNode => {
     let existing = nodes.get(event.id);
     if (!existing) {
@@ -96,11 +117,14 @@ export function buildCausalityTree(
     if (parent !== null) nodes.get(parent)!.children.push(current);
     const { event } = current;
     const rootMissing = parent === null && event.parent_event_id !== null && !nodes.has(event.parent_event_id);
-    if (rootMissing) current.missingParent = event.parent_event_id;
+    if (rootMissing && pruned.has(event.parent_event_id!)) current.prunedParent = event.parent_event_id;
+    else if (rootMissing) current.missingParent = event.parent_event_id;
     const others = [event.parent_event_id, ...event.causes].filter(
-      (cause): cause is string => cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === current.missingParent),
+      (cause): cause is string => cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === event.parent_event_id),
     );
     current.links = [...new Set(others)];
+    current.prunedLinks = current.links.filter((link) => pruned.has(link));
+    if (event.private === true && options.includePrivate !== true) current.hide();
   }
   for (const current of nodes.values()) current.children.sort((a, b) => compareEvents(a.event, b.event));
   return nodes.get(path[0]!.id)!;
@@ -108,10 +132,13 @@ export function buildCausalityTree(
 
 /** A node whose description is rendered when first read: JSON output of a large tree never reads it. */
 class TreeNode implements CausalityNode {
-  readonly event: TraceEvent;
+  event: TraceEvent;
   children: CausalityNode[] = [];
   links: string[] = [];
   missingParent: string | null = null;
+  prunedParent: string | null = null;
+  prunedLinks: string[] = [];
+  hidden = false;
   readonly #describe: (event: TraceEvent) => string;
   #description: string | undefined;
 
@@ -122,6 +149,19 @@ class TreeNode implements CausalityNode {
 
   get description(): string {
     return (this.#description ??= this.#describe(this.event));
+  }
+
+  /** Turns the node into a placeholder: the tree's shape stays, the event's contents go. */
+  hide(): void {
+    const { id, ts } = this.event;
+    this.event = {
+      id, ts, primitive: '', type: '', agent_id: null, target_id: null, session_id: null, parent_event_id: null,
+      causes: [], idempotency_key: null, schema_version: this.event.schema_version, metadata: {}, private: true,
+    };
+    this.links = [];
+    this.missingParent = null;
+    this.hidden = true;
+    this.#description = PRIVATE_EVENT_LABEL;
   }
 }
 

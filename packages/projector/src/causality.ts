@@ -2,6 +2,11 @@ import { EventCatalog, TraceError, isEventId, type TraceEvent } from '@tracekern
 import type { TraceStore } from '@tracekernel/store';
 import { buildCausalityTree, type CausalityNode } from './causality-tree.js';
 
+export interface CausalityOptions {
+  /** Shows private events as they are; without it each is a `[private event]` placeholder. */
+  includePrivate?: boolean;
+}
+
 /** What caused an event and what it caused, as one tree. */
 export interface Causality {
   /** The id of the event the tree is about (for a task, its create_task event). */
@@ -12,40 +17,60 @@ export interface Causality {
   root: CausalityNode;
 }
 
-async function focusEvent(store: TraceStore, subject: string): Promise<TraceEvent> {
+async function focusEvent(store: TraceStore, subject: string, includePrivate: boolean): Promise<TraceEvent> {
   const lower = subject.toLowerCase();
   if (isEventId(lower)) {
-    const [event] = await store.get([lower]);
+    // A private event's id is shown in the trees around it, so its own tree is found (as a placeholder).
+    const [event] = await store.get([lower], { includePrivate: true });
     if (event) return event;
   }
-  const task = await taskFocus(store, subject);
+  const task = await taskFocus(store, subject, includePrivate);
   if (task) return task;
   if (isEventId(lower)) throw new TraceError('E_NOT_FOUND', `no event ${lower} in the store`);
   throw new TraceError('E_INVALID_ID', `causality: expected a uuidv7 event id or a task id, got "${subject}"`);
 }
 
 /** A task's first create_task event; a task created elsewhere falls back to its first ops event. */
-async function taskFocus(store: TraceStore, task: string): Promise<TraceEvent | undefined> {
+async function taskFocus(store: TraceStore, task: string, includePrivate: boolean): Promise<TraceEvent | undefined> {
   if (task === '') return undefined;
-  const [created] = await store.query({ targets: [task], kinds: ['ops.create_task'], limit: 1 });
+  const [created] = await store.query({ targets: [task], kinds: ['ops.create_task'], limit: 1, includePrivate });
   if (created) return created;
-  const [first] = await store.query({ targets: [task], kinds: ['ops'], limit: 1 });
+  const [first] = await store.query({ targets: [task], kinds: ['ops'], limit: 1, includePrivate });
   return first;
 }
 
 /**
  * The causality tree of an event, or of a task (through its create_task event): the chain of
  * parents from the root cause down to the focus, plus everything the focus caused, transitively.
- * Fan-in shows as `links`; a parent missing from the store shows as `missingParent` on the root.
+ * Fan-in shows as `links`; a parent missing from the store shows as `missingParent` on the root,
+ * one removed by retention as `prunedParent` (and pruned links in `prunedLinks`).
  *
  * @throws TraceError E_NOT_FOUND for a uuidv7 that is not stored; E_INVALID_ID for anything that is
  *   neither an event id nor a task.
  */
-export async function causality(store: TraceStore, subject: string, catalog: EventCatalog = new EventCatalog()): Promise<Causality> {
+export async function causality(
+  store: TraceStore,
+  subject: string,
+  catalog: EventCatalog = new EventCatalog(),
+  options: CausalityOptions = {},
+): Promise<Causality> {
   const name = subject.trim();
-  const focus = await focusEvent(store, name);
-  const [{ chain }, descendants] = await Promise.all([store.ancestors(focus.id), store.descendants([focus.id])]);
-  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event));
+  const includePrivate = options.includePrivate === true;
+  const focus = await focusEvent(store, name, includePrivate);
+  // Private events are read whatever the reader asked for: the tree needs them to keep their
+  // effects attached, and buildCausalityTree turns them into placeholders.
+  const [{ chain }, descendants] = await Promise.all([
+    store.ancestors(focus.id, { includePrivate: true }),
+    store.descendants([focus.id], { includePrivate: true }),
+  ]);
+  // Causes outside the tree are links or the root's missing parent: ask which ones were pruned.
+  const inTree = new Set([...chain, ...descendants].map((event) => event.id));
+  const outside = new Set<string>();
+  for (const event of [...chain, ...descendants]) {
+    for (const cause of [event.parent_event_id, ...event.causes]) if (cause !== null && !inTree.has(cause)) outside.add(cause);
+  }
+  const pruned = new Set(outside.size === 0 ? [] : await store.pruned([...outside]));
+  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), pruned, { includePrivate });
   const shown = isEventId(name.toLowerCase()) ? name.toLowerCase() : name;
   return { focus: focus.id, heading: `Causality chain for ${shown}:`, root };
 }

@@ -1,12 +1,13 @@
 export { timeline, type TimelineQuery, type TimelineEntry, type Timeline } from './timeline.js';
-export { causality, type Causality } from './causality.js';
-export { buildCausalityTree, type CausalityNode } from './causality-tree.js';
+export { causality, type Causality, type CausalityOptions } from './causality.js';
+export { buildCausalityTree, PRIVATE_EVENT_LABEL, type CausalityNode, type CausalityTreeOptions } from './causality-tree.js';
 export { foldTaskState, taskState, type TaskState, type TaskStatus } from './task-state.js';
 export { resolveSubject, type Subject } from './subject.js';
-export { resolveTime, type ResolveTimeOptions } from './time-spec.js';
+export { resolveTime, parseDuration, type ResolveTimeOptions } from './time-spec.js';
 export { compareEvents } from './event-order.js';
 export { foldRuns, type FoldedRun, type FoldedRuns, type FoldRunsOptions, type RunProblem } from './runs/fold-runs.js';
 export { listRuns, newestFirst, type RunQuery, type RunList, type RunReadOptions } from './runs/list-runs.js';
 export { findRun, attemptOrder, type RunDetail } from './runs/find-run.js';
 export { verifyRuns, verifyRunStore, type RunVerification } from './runs/verify-runs.js';
 export { processLiveness, type RunnerLiveness } from './runs/runner-liveness.js';
+export { followTimeline, type FollowTimelineOptions, type FollowedBatch, type TimelineFollow } from './follow-timeline.js';

@@ -11,14 +11,15 @@ export type Subject = { kind: 'event' | 'task' | 'agent' | 'channel'; id: string
  * when ops events target it, a channel when bridge events target it, and an agent when it acted
  * as one, in that order. A leading `#` asks for a channel only.
  */
-export async function resolveSubject(store: TraceStore, name: string): Promise<Subject[]> {
+export async function resolveSubject(store: TraceStore, name: string, options: { includePrivate?: boolean } = {}): Promise<Subject[]> {
   const trimmed = name.trim();
   const lower = trimmed.toLowerCase();
-  if (isEventId(lower) && (await store.get([lower])).length > 0) return [{ kind: 'event', id: lower }];
+  // Any stored event id, private or not: trees show private events' ids, and their own tree shows a placeholder.
+  if (isEventId(lower) && (await store.get([lower], { includePrivate: true })).length > 0) return [{ kind: 'event', id: lower }];
   const channelOnly = trimmed.startsWith('#');
   const bare = channelOnly ? trimmed.slice(1) : trimmed;
   if (bare === '') return [];
-  const usage = await store.nameUsage(bare);
+  const usage = await store.nameUsage(bare, options.includePrivate === true ? { includePrivate: true } : {});
   const subjects: Subject[] = [];
   if (!channelOnly && usage.asTargetOf.includes('ops')) subjects.push({ kind: 'task', id: bare });
   if (usage.asTargetOf.includes('bridge')) subjects.push({ kind: 'channel', id: bare });

@@ -60,3 +60,20 @@ export async function resolveTime(store: TraceStore | null, spec: string, option
   }
   return relative;
 }
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/;
+
+/**
+ * A length of time such as `30d`, `12h`, `90 minutes` or `2w`, in milliseconds.
+ *
+ * @throws TraceError E_USAGE naming `field` when it is not a positive number and a unit.
+ */
+export function parseDuration(spec: string, field: string): number {
+  const match = DURATION.exec(spec.trim().toLowerCase());
+  const unit = match ? UNITS[match[2]!] : undefined;
+  const ms = match && unit !== undefined ? Math.round(Number(match[1]) * unit) : NaN;
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new TraceError('E_USAGE', `${field}: expected a duration such as 30d, 12h, 90m or 2w, got ${JSON.stringify(spec)}`);
+  }
+  return ms;
+}

@@ -18,6 +18,8 @@ export interface TimelineQuery {
   until?: number;
   /** Keeps the latest N events (still returned oldest first). */
   limit?: number;
+  /** Shows private events too; without it they are left out (a task's still carry what they caused). */
+  includePrivate?: boolean;
 }
 
 export interface TimelineEntry {
@@ -34,7 +36,7 @@ export interface Timeline {
   entries: TimelineEntry[];
 }
 
-function checkQuery(query: TimelineQuery): void {
+export function checkQuery(query: TimelineQuery): void {
   if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1)) {
     throw new TraceError('E_USAGE', `limit: expected a positive integer, got ${query.limit}`);
   }
@@ -48,7 +50,7 @@ function matchesKind(event: TraceEvent, kinds: readonly string[]): boolean {
 }
 
 /** The filters a timeline applies to the events of its subject. Pure. */
-function matches(event: TraceEvent, query: TimelineQuery): boolean {
+export function matches(event: TraceEvent, query: TimelineQuery): boolean {
   if (query.agent !== undefined && event.agent_id !== query.agent) return false;
   if (query.channel !== undefined && (event.primitive !== 'bridge' || event.target_id !== query.channel)) return false;
   if (query.primitives !== undefined && !matchesKind(event, query.primitives)) return false;
@@ -57,16 +59,20 @@ function matches(event: TraceEvent, query: TimelineQuery): boolean {
   return true;
 }
 
-/** The events of a task: its own and its subtasks', plus everything they caused, transitively. */
+/**
+ * The events of a task: its own and its subtasks', plus everything they caused, transitively.
+ * Private events are read too, so that what a private event caused still belongs to the task;
+ * the caller leaves them out.
+ */
 async function taskEvents(store: TraceStore, task: string): Promise<TraceEvent[]> {
   const targets = [task, ...(await store.descendantTargets([task]))];
-  const own = await store.query({ targets });
-  const caused = await store.descendants(own.map((event) => event.id));
+  const own = await store.query({ targets, includePrivate: true });
+  const caused = await store.descendants(own.map((event) => event.id), { includePrivate: true });
   return uniqueSortedEvents([...own, ...caused]);
 }
 
 /** The store query for a timeline without a task: the store filters, orders and limits. */
-function storeQuery(query: TimelineQuery): EventQuery | undefined {
+export function storeQuery(query: TimelineQuery): EventQuery | undefined {
   let kinds = query.primitives;
   if (query.channel !== undefined) {
     kinds = kinds === undefined ? ['bridge'] : kinds.filter((kind) => kind === 'bridge' || kind.startsWith('bridge.'));
@@ -79,10 +85,11 @@ function storeQuery(query: TimelineQuery): EventQuery | undefined {
     ...(query.since !== undefined ? { since: query.since } : {}),
     ...(query.until !== undefined ? { until: query.until } : {}),
     ...(query.limit !== undefined ? { limit: query.limit, order: 'desc' as const } : {}),
+    ...(query.includePrivate === true ? { includePrivate: true } : {}),
   };
 }
 
-function heading(query: TimelineQuery, events: readonly TraceEvent[]): string {
+export function heading(query: TimelineQuery, events: readonly TraceEvent[]): string {
   if (query.task !== undefined) {
     const created = events.find((event) => event.primitive === 'ops' && event.type === 'create_task' && event.target_id === query.task);
     const title = created?.metadata.title;
@@ -104,13 +111,14 @@ export async function timeline(store: TraceStore, query: TimelineQuery, catalog:
   checkQuery(query);
   let events: TraceEvent[];
   let all: readonly TraceEvent[] = [];
+  const shown = (event: TraceEvent) => query.includePrivate === true || event.private !== true;
   if (query.task !== undefined) {
-    all = await taskEvents(store, query.task);
+    all = (await taskEvents(store, query.task)).filter(shown);
     events = all.filter((event) => matches(event, query));
     if (query.limit !== undefined) events = events.slice(-query.limit);
   } else {
     const select = storeQuery(query);
-    events = select === undefined ? [] : await store.query(select);
+    events = select === undefined ? [] : (await store.query(select)).filter(shown);
     if (select?.order === 'desc') events.reverse();
   }
   return {

@@ -99,6 +99,21 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(allIds(fromParent.root)).toEqual([parent.id, child.id, grandchild.id]);
     });
 
+    it('shows a cause removed by retention as pruned, not missing, and keeps the tree whole', async () => {
+      const neverStored = eventIdAt(minute(3));
+      const parent = await f.emit({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'old' });
+      const cause = await f.emit({ primitive: 'spawn', type: 'wake', ts: minute(2), agent_id: 'old' });
+      const child = await f.emit({ primitive: 'spawn', type: 'sleep', ts: minute(500), agent_id: 'new', parent_event_id: parent.id, causes: [cause.id, neverStored] });
+      const effect = await f.emit({ primitive: 'spawn', type: 'wake', ts: minute(501), agent_id: 'new', parent_event_id: child.id });
+      await f.store.prune({ olderThan: minute(400), includeRuns: true });
+
+      const tree = await causality(f.store, effect.id);
+      expect(tree.root.event.id).toBe(child.id);
+      expect(tree.root).toMatchObject({ missingParent: null, prunedParent: parent.id, prunedLinks: [cause.id] });
+      expect(tree.root.links).toEqual([cause.id, neverStored]);
+      expect(allIds(tree.root)).toEqual([child.id, effect.id]);
+    });
+
     it('focuses a task without create_task on its first ops event', async () => {
       const claim = await f.emit({ primitive: 'ops', type: 'claim_task', ts: minute(70), agent_id: 'a', target_id: 'task-imported' });
       expect((await causality(f.store, 'task-imported')).focus).toBe(claim.id);

@@ -206,6 +206,24 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(await verifyRunStore(store)).toEqual({ runs: 2, violations: [] });
     });
 
+    it('a run whose parent is a private event does not reference a missing event', async () => {
+      const hidden = await append(catalog.prepare({ primitive: 'ops', type: 'create_task', target_id: 'tool', metadata: { title: 'private' }, private: true }));
+      await writeRun({ key: 'p', at: T0, start: { parents: [hidden.id], retrieval: { memory_count: 1 } }, end: { at: T0 + 5, status: 'success' } });
+      expect(await verifyRunStore(store)).toEqual({ runs: 1, violations: [] });
+    });
+
+    it('a private run is not found by its idempotency key', async () => {
+      const start = await append(catalog.prepare({
+        primitive: 'run', type: 'start', ts: T0, agent_id: 'scheduler', target_id: 'secret_task', idempotency_key: runStartEventKey('hidden-key'), private: true,
+        metadata: { schema_version: 1, task_id: 'secret_task', task_slug: 'secret_task', trigger: 'scheduled', idempotency_key: 'hidden-key', trace_id: eventIdAt(T0), span_id: eventIdAt(T0), attempt: 1, retry_of: null, runner },
+      }));
+      expect(start.private).toBe(true);
+      await expect(findRun(store, 'hidden-key')).rejects.toThrow(/no run with span_id or idempotency_key "hidden-key"/);
+      expect((await listRuns(store)).runs).toEqual([]);
+      expect((await findRun(store, 'hidden-key', { includePrivate: true })).run.task_id).toBe('secret_task');
+      expect((await listRuns(store, {}, { includePrivate: true })).runs.map((run) => run.task_id)).toEqual(['secret_task']);
+    });
+
     it('reports each of the ten invariants with its run and rule', async () => {
       const tool = await append(catalog.prepare({ primitive: 'ops', type: 'create_task', target_id: 'tool', metadata: { title: 'a tool call' } }));
       const base = await writeRun({ key: 'base', at: T0, trace: '0b5c1a4e-7c9d-4a52-9f7e-1c2d3e4f5a6b', end: { at: T0 + 5, status: 'failed', error: { type: 'E', message: 'x' } } });

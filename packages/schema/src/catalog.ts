@@ -127,6 +127,12 @@ function checkId(value: unknown, field: string): string {
   return value;
 }
 
+function checkPrivate(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (value === true) return true;
+  throw new TraceError('E_SCHEMA', `private: expected true or false, got ${JSON.stringify(value)}`);
+}
+
 /**
  * The registry of primitives and event types. It validates what is emitted and describes
  * what is read. Start from the built-in five and register your own at runtime.
@@ -272,7 +278,7 @@ export class EventCatalog {
       schema_version: SCHEMA_VERSION,
       metadata,
     };
-    if (input.private === true) event.private = true;
+    if (checkPrivate(input.private)) event.private = true;
     return { event, metadataJson };
   }
 

@@ -40,13 +40,23 @@ export const eventSchema = z.strictObject({
 export type TraceEvent = z.infer<typeof eventSchema>;
 export type JsonObject = z.infer<typeof jsonObjectSchema>;
 
-/** An event as scripts see it (`--json`): the same fields, with `ts` as ISO-8601 UTC. */
-export interface JsonEvent extends Omit<TraceEvent, 'ts' | 'idempotency_key' | 'schema_version'> {
+/**
+ * An event as scripts see it (`--json`): the same fields, with `ts` as ISO-8601 UTC. `private`
+ * appears only on a private event (read with `--include-private`), so other output is unchanged.
+ */
+export interface JsonEvent extends Omit<TraceEvent, 'ts' | 'idempotency_key' | 'schema_version' | 'private'> {
   ts: string;
+  private?: true;
+}
+
+/** What `--json` shows of a private event that the reader did not ask to see: its id and nothing else. */
+export interface PrivateEventStub {
+  id: string;
+  private: true;
 }
 
 export function toJsonEvent(event: TraceEvent): JsonEvent {
-  return {
+  const json: JsonEvent = {
     id: event.id,
     ts: new Date(event.ts).toISOString(),
     primitive: event.primitive,
@@ -58,4 +68,6 @@ export function toJsonEvent(event: TraceEvent): JsonEvent {
     session_id: event.session_id,
     metadata: event.metadata,
   };
+  if (event.private === true) json.private = true;
+  return json;
 }

@@ -13,7 +13,9 @@ export {
   type TraceEvent,
   type JsonEvent,
   type JsonObject,
+  type PrivateEventStub,
 } from './envelope.js';
+export { Redactor, REDACTED, parseRedactList } from './redact.js';
 export {
   EventCatalog,
   type EventInput,

@@ -340,9 +340,9 @@ export function parseRunRecordInput(value: unknown): RunRecord {
     notes: null,
     ...input,
     status,
-    retrieval: runRetrievalSchema.parse(input.retrieval ?? {}),
-    io: runIoSchema.parse(input.io ?? {}),
-    grants: runGrantsSchema.parse(input.grants ?? {}),
+    retrieval: parseGroup(runRetrievalSchema, input.retrieval, 'retrieval'),
+    io: parseGroup(runIoSchema, input.io, 'io'),
+    grants: parseGroup(runGrantsSchema, input.grants, 'grants'),
     runner: input.runner === undefined ? { name: 'backfill', version: null, pid: null, host: null } : input.runner,
     started_at: new Date(started).toISOString(),
     started_at_ts: started,
@@ -355,6 +355,13 @@ export function parseRunRecordInput(value: unknown): RunRecord {
   if (result.data.schema_version !== RUN_SCHEMA_VERSION) {
     throw new TraceError('E_SCHEMA', `schema_version: this tracekernel writes version ${RUN_SCHEMA_VERSION}, got ${result.data.schema_version}`);
   }
+  return result.data;
+}
+
+/** An optional group of a backfill line, with its defaults; a TraceError naming the field, never a raw zod error. */
+function parseGroup<S extends z.ZodType>(schema: S, value: unknown, field: string): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new TraceError('E_SCHEMA', zodReason(result.error, field));
   return result.data;
 }
 

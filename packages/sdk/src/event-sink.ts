@@ -1,6 +1,6 @@
-import { TraceError, type PreparedEvent } from '@tracekernel/schema';
-import { SqliteTraceStore } from '@tracekernel/store';
-import { Spool } from './spool.js';
+import { TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { openStore, type TraceStore } from '@tracekernel/store';
+import { Spool, type ReplayOutcome } from './spool.js';
 
 export interface SinkCounts {
   written: number;
@@ -10,33 +10,39 @@ export interface SinkCounts {
   lost: number;
 }
 
+/** A storage failure the writer reports; `lost` is set when events could be neither stored nor spooled. */
+export type SinkError = Error & { code?: string; lost?: number };
+
 const REOPEN_INTERVAL_MS = 1000;
 
 /**
- * Where batches end up: the store when it can take them, the spool when it cannot. Failures are
- * reported, never thrown, because the agent that emitted the events must not be disturbed.
+ * Where batches end up: the store when it can take them, the spool when it cannot. Any
+ * `TraceStore` can sit behind it, synchronous or not. Failures are reported, never thrown, because
+ * the agent that emitted the events must not be disturbed. After spooling, the first batch the
+ * store takes again is followed by a replay of the spool, so events come back while the agent runs.
  */
 export class EventSink {
-  readonly #storePath: string;
+  readonly #location: string;
   readonly #spool: Spool;
-  readonly #report: (error: Error) => void;
-  #store: SqliteTraceStore | undefined;
-  #lastOpenAttempt = 0;
+  readonly #report: (error: SinkError) => void;
+  #store: TraceStore | undefined;
+  #lastOpenAttempt = -Infinity;
+  #spoolPending = true;
 
-  constructor(storePath: string, report: (error: Error) => void) {
-    this.#storePath = storePath;
-    this.#spool = new Spool(storePath);
+  constructor(location: string, report: (error: SinkError) => void, env: NodeJS.ProcessEnv = process.env) {
+    this.#location = location;
+    this.#spool = new Spool(location, env);
     this.#report = report;
   }
 
-  /** Opens the store (at most once a second after a failure) and replays spooled events into it. */
-  #open(): SqliteTraceStore | undefined {
+  /** Opens the store (at most once a second after a failure). */
+  async #open(): Promise<TraceStore | undefined> {
     if (this.#store) return this.#store;
     const now = Date.now();
     if (now - this.#lastOpenAttempt < REOPEN_INTERVAL_MS) return undefined;
     this.#lastOpenAttempt = now;
     try {
-      this.#store = SqliteTraceStore.open({ path: this.#storePath, mode: 'write' });
+      this.#store = await openStore({ db: this.#location, mode: 'write' });
     } catch (error) {
       this.#report(error as Error);
       return undefined;
@@ -44,50 +50,72 @@ export class EventSink {
     return this.#store;
   }
 
-  /** Replays events spooled by earlier tracers; returns how many were replayed. */
-  replaySpool(): number {
-    const store = this.#open();
-    if (!store) return 0;
+  /** Replays spooled events of this store (earlier tracers', and this one's) once it is reachable. */
+  async replaySpool(): Promise<ReplayOutcome | undefined> {
+    const store = await this.#open();
+    if (!store) return undefined;
+    this.#spool.closeFile();
+    const outcome = await this.#spool.replay(
+      async (events) => (await store.append(events)).filter((result) => result.inserted).length,
+      (error) => this.#report(error),
+    );
+    if (outcome.complete) this.#spoolPending = false;
+    else await this.#drop(store);
+    return outcome;
+  }
+
+  async #drop(store: TraceStore): Promise<void> {
+    if (this.#store === store) this.#store = undefined;
     try {
-      const { replayed, corrupt } = this.#spool.replay((events) => {
-        for (let i = 0; i < events.length; i += 4096) store.appendSync(events.slice(i, i + 4096));
-      });
-      if (corrupt > 0) this.#report(new TraceError('E_STORE', `skipped ${corrupt} torn or altered spool records`));
-      return replayed;
-    } catch (error) {
-      this.#report(error as Error);
-      return 0;
+      await store.close();
+    } catch {
+      // the store is already unusable; the spool keeps the events
     }
   }
 
-  write(batch: Iterable<PreparedEvent>, size: number): SinkCounts {
-    const store = this.#open();
+  /** Stores a batch, or spools it when the store cannot take it. */
+  async write(batch: readonly PreparedEvent[]): Promise<SinkCounts> {
+    const store = await this.#open();
     if (store) {
       try {
         let written = 0;
-        for (const result of store.appendSync(batch)) if (result.inserted) written++;
-        return { written, duplicates: size - written, spooled: 0, lost: 0 };
+        for (const result of await store.append(batch)) if (result.inserted) written++;
+        return { written, duplicates: batch.length - written, spooled: 0, lost: 0 };
       } catch (error) {
         this.#report(error as Error);
-        this.#store = undefined;
-        try {
-          store.closeSync();
-        } catch {
-          // the store is already unusable; the spool below keeps the events
-        }
+        await this.#drop(store);
       }
     }
+    return this.spool(batch.map((prepared) => prepared.event));
+  }
+
+  /** Spools events synchronously: the fallback of a thread that cannot wait for the store. */
+  spool(events: readonly TraceEvent[]): SinkCounts {
+    this.#spoolPending = true;
     try {
-      this.#spool.write(Array.from(batch, (prepared) => prepared.event));
-      return { written: 0, duplicates: 0, spooled: size, lost: 0 };
+      this.#spool.write(events);
+      return { written: 0, duplicates: 0, spooled: events.length, lost: 0 };
     } catch (error) {
-      this.#report(new TraceError('E_STORE', `could not store or spool ${size} events: ${(error as Error).message}`));
-      return { written: 0, duplicates: 0, spooled: 0, lost: size };
+      const message = `lost ${events.length} events that could be neither stored nor spooled: ${(error as Error).message}`;
+      this.#report(Object.assign(new TraceError('E_STORE', message), { lost: events.length }));
+      return { written: 0, duplicates: 0, spooled: 0, lost: events.length };
     }
   }
 
-  close(): void {
-    this.#store?.closeSync();
+  /** Whether events were spooled since the last complete replay. */
+  get spoolPending(): boolean {
+    return this.#spoolPending;
+  }
+
+  async close(): Promise<void> {
+    this.#spool.closeFile();
+    const store = this.#store;
     this.#store = undefined;
+    await store?.close();
+  }
+
+  /** The synchronous close of the agent's thread, which only ever spools. */
+  closeSpool(): void {
+    this.#spool.closeFile();
   }
 }

@@ -1,19 +1,22 @@
 import { Worker } from 'node:worker_threads';
-import type { PreparedEvent } from '@tracekernel/schema';
-import { drainRing } from './drain-ring.js';
-import { EventSink } from './event-sink.js';
+import { TraceError, type PreparedEvent } from '@tracekernel/schema';
+import { spoolRing, takeOverRing } from './drain-ring.js';
+import { EventSink, type SinkError } from './event-sink.js';
 import { Control, RingConsumer, RingProducer, allocateRing, type RingMemory } from './shared-ring.js';
 import { encodeEvent } from './wire-format.js';
 
 export interface EventWriterOptions {
-  storePath: string;
+  /** The store: a file path, or a URL such as `postgres://…`. */
+  location: string;
   /** Events per group commit the writer waits for before committing without delay. */
   batchSize: number;
   /** How long a smaller batch may wait to grow. */
   flushIntervalMs: number;
   /** Bytes of events in flight; when full, emit waits for the writer instead of dropping. */
   bufferBytes: number;
-  onError: (error: Error & { code?: string }) => void;
+  onError: (error: SinkError) => void;
+  /** Where the fallback spool directory is found (XDG_STATE_HOME, HOME). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface WriterCounts {
@@ -23,14 +26,21 @@ export interface WriterCounts {
   duplicates: number;
   spooled: number;
   replayed: number;
+  /** Events that could be neither stored nor spooled. */
+  lost: number;
   errors: number;
 }
 
 const WAIT_SLICE_MS = 100;
 
+function spoolEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { XDG_STATE_HOME: env.XDG_STATE_HOME, HOME: env.HOME };
+}
+
 /**
- * The agent-side half of the writer: encodes events into shared memory and leaves SQLite to a
- * worker thread. If that thread dies, this thread takes over its work, so nothing is lost.
+ * The agent-side half of the writer: encodes events into shared memory and leaves the store to a
+ * worker thread. If that thread dies or is stuck at exit, this thread takes the ring over and
+ * spools what is left, synchronously, for the next tracer to replay.
  */
 export class EventWriter {
   readonly #options: EventWriterOptions;
@@ -40,6 +50,8 @@ export class EventWriter {
   #workerAlive = true;
   #sinceWake = 0;
   #closed = false;
+  /** Losses already reported by a rejected flush(). */
+  #lostSeen = 0;
 
   constructor(options: EventWriterOptions) {
     this.#options = options;
@@ -48,7 +60,8 @@ export class EventWriter {
     this.#worker = new Worker(new URL('./writer-worker.js', import.meta.url), {
       workerData: {
         memory: this.#memory,
-        storePath: options.storePath,
+        location: options.location,
+        spoolEnv: spoolEnv(options.env ?? process.env),
         batchSize: options.batchSize,
         flushIntervalMs: options.flushIntervalMs,
       },
@@ -56,8 +69,10 @@ export class EventWriter {
       // out of the (much slower) old-generation collector.
       resourceLimits: { maxYoungGenerationSizeMb: 48 },
     });
-    this.#worker.on('message', (message: { type: string; code: string; message: string }) => {
-      if (message.type === 'error') options.onError(Object.assign(new Error(message.message), { code: message.code }));
+    this.#worker.on('message', (message: { type: string; code: string; message: string; lost: number }) => {
+      if (message.type !== 'error') return;
+      const error = Object.assign(new TraceError(message.code as never, message.message), message.lost ? { lost: message.lost } : {});
+      options.onError(error);
     });
     this.#worker.on('error', (error) => {
       this.#workerAlive = false;
@@ -92,7 +107,10 @@ export class EventWriter {
     Atomics.wait(this.#ring.control, Control.PROGRESS, this.#ring.load(Control.PROGRESS), WAIT_SLICE_MS);
   }
 
-  /** Resolves once every event written so far is durable (stored, or spooled if the store failed). */
+  /**
+   * Resolves once every event written so far is durable (stored, or spooled if the store failed).
+   * Rejects when some could be kept nowhere: they are counted in `lost` and were reported.
+   */
   async flush(): Promise<void> {
     const target = this.#ring.load(Control.PUBLISHED);
     while (this.#ring.load(Control.COMMITTED) < target) {
@@ -111,6 +129,20 @@ export class EventWriter {
       ]);
       clearTimeout(timer);
     }
+    this.#throwIfLost();
+  }
+
+  #throwIfLost(): void {
+    const lost = this.#ring.load(Control.LOST);
+    if (lost === this.#lostSeen) return;
+    const count = lost - this.#lostSeen;
+    this.#lostSeen = lost;
+    throw Object.assign(new TraceError('E_STORE', `${count} events could be neither stored nor spooled (see the tracer's 'error' events)`), { lost: count });
+  }
+
+  /** The losses no flush() has reported yet, for the exit handler to report. */
+  unreportedLosses(): number {
+    return this.#ring.load(Control.LOST) - this.#lostSeen;
   }
 
   /**
@@ -131,23 +163,28 @@ export class EventWriter {
     }
   }
 
-  /** Takes the consumer's place on this thread: used only when the writer thread is gone or stuck. */
+  /**
+   * Takes the consumer's place on this thread, for good: used only when the writer thread is gone
+   * or stuck. Nothing here may wait for an asynchronous store, so what is left goes to the spool.
+   */
   #drainHere(): void {
+    takeOverRing(this.#ring.control);
     if (this.#workerAlive) {
       this.#workerAlive = false;
       void this.#worker.terminate();
     }
-    const sink = new EventSink(this.#options.storePath, this.#options.onError);
+    const sink = new EventSink(this.#options.location, this.#options.onError, spoolEnv(this.#options.env ?? process.env));
     try {
-      drainRing(new RingConsumer(this.#memory), sink);
+      spoolRing(new RingConsumer(this.#memory), sink);
     } finally {
-      sink.close();
+      sink.closeSpool();
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
+    let lost: unknown;
+    await this.flush().catch((error: unknown) => (lost = error));
     this.#closed = true;
     Atomics.store(this.#ring.control, Control.CLOSE, 1);
     this.#ring.wakeConsumer();
@@ -158,6 +195,7 @@ export class EventWriter {
         if (!this.#workerAlive) resolve();
       });
     }
+    if (lost) throw lost;
   }
 
   counts(): WriterCounts {
@@ -169,6 +207,7 @@ export class EventWriter {
       duplicates: c(Control.DUPLICATES),
       spooled: c(Control.SPOOLED),
       replayed: c(Control.REPLAYED),
+      lost: c(Control.LOST),
       errors: c(Control.ERRORS),
     };
   }

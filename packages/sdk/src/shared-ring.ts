@@ -1,3 +1,5 @@
+import { TraceError } from '@tracekernel/schema';
+
 /**
  * A single-producer, single-consumer ring of length-prefixed UTF-8 records in a SharedArrayBuffer,
  * plus the control words both threads use. The agent's thread produces; the writer thread
@@ -28,8 +30,12 @@ export const Control = {
   STOPPED: 12,
   /** Where the consumer's committed records end, so another consumer can take over after a crash. */
   TAIL: 13,
+  /** Which thread may free records: the worker, the worker while it commits, or the agent's thread for good. */
+  OWNER: 14,
+  /** Events that reached neither the store nor the spool. */
+  LOST: 15,
 } as const;
-const CONTROL_WORDS = 16;
+const CONTROL_WORDS = 24;
 const WRAP = 0xffffffff;
 
 export interface RingMemory {
@@ -85,7 +91,12 @@ export class RingProducer extends RingView {
     }
     const length = Buffer.byteLength(record);
     const needed = length + 4;
-    if (needed > this.capacity / 2) throw new RangeError(`event of ${length} bytes exceeds the writer buffer`);
+    if (needed > this.capacity / 2) {
+      throw new TraceError(
+        'E_SCHEMA',
+        `event: ${length} bytes exceeds the largest event the writer buffer takes, ${this.capacity / 2 - 4} bytes (half of bufferBytes ${this.capacity}); raise bufferBytes or shrink the metadata`,
+      );
+    }
     const tail = this.capacity - this.#head;
     if (tail >= needed || free < needed + tail) return false; // it fits after all, or we must wait
     if (tail >= 4) this.view.setUint32(this.#head, WRAP);

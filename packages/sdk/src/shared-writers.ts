@@ -1,3 +1,4 @@
+import { TraceError } from '@tracekernel/schema';
 import { EventWriter, type EventWriterOptions } from './event-writer.js';
 
 export interface WriterLease {
@@ -25,14 +26,22 @@ export function leaseWriter(
   options: Omit<EventWriterOptions, 'onError'> & { exitTimeoutMs: number },
   onError: (error: Error) => void,
 ): WriterLease {
-  let shared = writers.get(options.storePath);
+  let shared = writers.get(options.location);
   if (!shared) {
     const listeners = new Set<(error: Error) => void>();
     const writer = new EventWriter({ ...options, onError: (error) => listeners.forEach((listener) => listener(error)) });
-    const onExit = () => writer.flushSync(options.exitTimeoutMs);
+    const onExit = () => {
+      writer.flushSync(options.exitTimeoutMs);
+      // The worker's own reports cannot arrive now that the event loop has stopped.
+      const lost = writer.unreportedLosses();
+      if (lost > 0) {
+        const error = Object.assign(new TraceError('E_STORE', `lost ${lost} events at exit that could be neither stored nor spooled`), { lost });
+        listeners.forEach((listener) => listener(error));
+      }
+    };
     process.on('exit', onExit);
     shared = { writer, leases: 0, listeners, onExit };
-    writers.set(options.storePath, shared);
+    writers.set(options.location, shared);
   }
   const lease = shared;
   lease.leases++;
@@ -45,7 +54,7 @@ export function leaseWriter(
       released = true;
       try {
         if (--lease.leases > 0) return await lease.writer.flush();
-        if (writers.get(options.storePath) === lease) writers.delete(options.storePath);
+        if (writers.get(options.location) === lease) writers.delete(options.location);
         process.off('exit', lease.onExit);
         await lease.writer.close();
       } finally {

@@ -1,20 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
-import { EventCatalog, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
-import { storePathForWriting } from '@tracekernel/store';
+import { EventCatalog, Redactor, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
+import { isPostgresLocation, redactKeys, storePathForWriting } from '@tracekernel/store';
+import type { SinkError } from './event-sink.js';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
-import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './run.js';
+import { runTask, type RunHandle, type RunOutcome, type TracerRunOptions } from './runs/run-task.js';
+import { closeRunReader } from './runs/run-reader.js';
 
 export interface TracerOptions {
   /** The agent every event is attributed to. */
   agentId: string;
-  /** The store file; by default TRACE_DB or the nearest `.trace/trace.db`, else `./.trace/trace.db`. */
+  /** The store: a file path (or a URL once its dialect is there); by default TRACE_DB or the nearest `.trace/trace.db`, else `./.trace/trace.db`. */
   db?: string;
   /** Session id stamped on every event unless an event names its own; default TRACE_SESSION. */
   session?: string;
   catalog?: EventCatalog;
+  /**
+   * Metadata keys whose values are replaced with "[redacted]" before an event leaves this process
+   * (never stored, never spooled). Added to TRACE_REDACT's and `.trace/config.json`'s `redact`.
+   * Matched at any depth and case-insensitively.
+   */
+  redact?: readonly string[];
   /** Events per group commit (default 4096). Tracers of one process writing to one store share a writer: the first one's writer options apply. */
   batchSize?: number;
   /** How long the writer lets a small batch grow before committing it (default 20 ms). */
@@ -36,6 +44,8 @@ export interface EmitFields {
    * Read by `parseTime` from @tracekernel/schema, so it accepts what `trace emit --ts` does.
    */
   ts?: number | string | Date;
+  /** Stored, but hidden from every read unless it asks for private events (`--include-private`). */
+  private?: boolean;
 }
 
 export interface Causation {
@@ -57,6 +67,8 @@ export interface TracerStats {
   pending: number;
   spooled: number;
   replayed: number;
+  /** Events that could be neither stored nor spooled: each was reported on 'error', and a flush() covering it rejected. */
+  lost: number;
   errors: number;
   lastError: string | null;
 }
@@ -67,7 +79,7 @@ interface TracerEvents {
 }
 
 /** Members of Tracer that a primitive's helper namespace must not shadow (e.g. a `run` primitive). */
-const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'storePath']);
+const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'location']);
 
 export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
 
@@ -75,11 +87,15 @@ export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
  * What an agent imports to record what it does. `emit` validates and returns the new event's id
  * at once; a worker thread makes events durable in group commits.
  */
+let warnedOnStderr = false;
+
 export class Tracer {
   readonly agentId: string;
-  readonly storePath: string;
+  /** Where events go: the store's file path, or its URL. */
+  readonly location: string;
   readonly catalog: EventCatalog;
   readonly #session: string | null;
+  readonly #redactor: Redactor;
   readonly #envParent: string | null;
   readonly #context = new AsyncLocalStorage<string>();
   readonly #bus = new EventEmitter<TracerEvents>();
@@ -93,20 +109,28 @@ export class Tracer {
     const env = options.env ?? process.env;
     this.agentId = options.agentId;
     this.catalog = options.catalog ?? new EventCatalog();
-    this.storePath = storePathForWriting({ db: options.db, env });
+    const explicit = options.db ?? env.TRACE_DB;
+    this.location = explicit && isPostgresLocation(explicit) ? explicit : storePathForWriting({ db: options.db, env });
     this.#session = options.session ?? env.TRACE_SESSION ?? null;
+    this.#redactor = new Redactor(redactKeys({ redact: options.redact, env, db: options.db }));
     this.#envParent = env.TRACE_PARENT && isEventId(env.TRACE_PARENT) ? env.TRACE_PARENT : null;
     this.#lease = leaseWriter(
       {
-        storePath: this.storePath,
+        location: this.location,
         batchSize: options.batchSize ?? 4096,
         flushIntervalMs: options.flushIntervalMs ?? 20,
         bufferBytes: options.bufferBytes ?? 32 * 1024 * 1024,
         exitTimeoutMs: options.exitTimeoutMs ?? 10_000,
+        env,
       },
-      (error) => {
+      (error: SinkError) => {
         this.#lastError = error.message;
-        this.#bus.emit('error', error);
+        if (this.#bus.listenerCount('error') > 0) this.#bus.emit('error', error);
+        else if (error.lost && !warnedOnStderr) {
+          // Losing events must never pass silently; once per process, so a storm stays readable.
+          warnedOnStderr = true;
+          process.stderr.write(`tracekernel: ${error.message} (listen for 'error' on the tracer to handle this)\n`);
+        }
       },
     );
     this.#writer = this.#lease.writer;
@@ -128,7 +152,7 @@ export class Tracer {
    */
   emit(primitive: string, type: string, fields: EmitFields = {}, causation: Causation = {}): string {
     const parent = causation.parent === undefined ? this.currentParent() : causation.parent;
-    const prepared = this.catalog.prepare({
+    let prepared = this.catalog.prepare({
       primitive,
       type,
       agent_id: this.agentId,
@@ -139,7 +163,9 @@ export class Tracer {
       idempotency_key: fields.idempotencyKey ?? null,
       metadata: fields.metadata ?? {},
       ...(fields.ts === undefined ? {} : { ts: fields.ts }),
+      private: fields.private,
     });
+    if (this.#redactor.empty === false) prepared = this.#redactor.redactPrepared(prepared);
     if (this.#closed) throw new Error('tracer is closed');
     this.#writer.write(prepared);
     this.#emitted++;
@@ -164,7 +190,9 @@ export class Tracer {
 
   /** An environment for a child process whose tracer should nest its events under `eventId`. */
   childEnv(eventId: string | null = this.currentParent(), env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-    const child: NodeJS.ProcessEnv = { ...env, TRACE_DB: this.storePath };
+    const child: NodeJS.ProcessEnv = { ...env, TRACE_DB: this.location };
+    // The child redacts what this tracer redacts, including keys given only as an option.
+    if (!this.#redactor.empty) child.TRACE_REDACT = this.#redactor.keys.join(',');
     if (eventId) child.TRACE_PARENT = eventId;
     else delete child.TRACE_PARENT;
     return child;
@@ -188,7 +216,7 @@ export class Tracer {
     return this;
   }
 
-  /** Resolves once every event emitted so far is durable. */
+  /** Resolves once every event emitted so far is durable; rejects if some could be kept nowhere (see `stats().lost`). */
   flush(): Promise<void> {
     return this.#writer.flush();
   }
@@ -197,6 +225,7 @@ export class Tracer {
     if (this.#closed) return;
     this.#closed = true;
     await this.#lease.release();
+    await closeRunReader(this);
   }
 
   stats(): TracerStats {
@@ -208,6 +237,7 @@ export class Tracer {
       pending: counts.published - counts.committed,
       spooled: counts.spooled,
       replayed: counts.replayed,
+      lost: counts.lost,
       errors: counts.errors,
       lastError: this.#lastError,
     };

@@ -10,9 +10,11 @@ export interface HelperFields {
   ts?: number | string | Date;
   parent?: string | null;
   causes?: readonly string[];
+  /** Stored, but hidden from every read unless it asks for private events. */
+  private?: boolean;
 }
 
-const ENVELOPE_KEYS = new Set<string>(['target', 'session', 'idempotencyKey', 'ts', 'parent', 'causes']);
+const ENVELOPE_KEYS = new Set<string>(['target', 'session', 'idempotencyKey', 'ts', 'parent', 'causes', 'private']);
 
 export type TypedHelpers<P extends Record<string, PrimitiveDefinition>> = {
   [Primitive in keyof P]: {
@@ -29,7 +31,7 @@ function camelCase(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-type Emit = (primitive: string, type: string, fields: Record<string, unknown>, causation: { parent?: string | null; causes?: readonly string[] }) => string;
+type Emit = (primitive: string, type: string, fields: Record<string, unknown> & { private?: boolean }, causation: { parent?: string | null; causes?: readonly string[] }) => string;
 
 /**
  * `tracer.ops.createTask({ target: 'task-1', title: 'Build payment system' })`: one function per
@@ -43,8 +45,8 @@ export function buildHelpers(primitives: Record<string, PrimitiveDefinition>, em
       namespace[camelCase(type)] = (fields = {}) => {
         const metadata: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(fields)) if (!ENVELOPE_KEYS.has(key)) metadata[key] = value;
-        const { target, session, idempotencyKey, ts, parent, causes } = fields as HelperFields;
-        return emit(primitive, type, { target, session, idempotencyKey, ts, metadata }, { parent, causes });
+        const { target, session, idempotencyKey, ts, parent, causes, private: isPrivate } = fields as HelperFields;
+        return emit(primitive, type, { target, session, idempotencyKey, ts, metadata, private: isPrivate }, { parent, causes });
       };
     }
     helpers[primitive] = namespace;

@@ -12,7 +12,7 @@ export function encodeEvent({ event: e, metadataJson }: PreparedEvent): string {
     e.id + FIELD + e.ts + FIELD + e.primitive + FIELD + e.type + FIELD +
     (e.agent_id ?? '') + FIELD + (e.target_id ?? '') + FIELD + (e.session_id ?? '') + FIELD +
     (e.parent_event_id ?? '') + FIELD + e.causes.join(',') + FIELD + (e.idempotency_key ?? '') + FIELD +
-    e.schema_version + FIELD + metadataJson
+    e.schema_version + FIELD + (e.private ? '1' : '') + FIELD + metadataJson
   );
 }
 
@@ -29,6 +29,7 @@ class DecodedTraceEvent {
   readonly causes: string[];
   readonly idempotency_key: string | null;
   readonly schema_version: number;
+  readonly private: boolean;
   readonly #metadataJson: string;
   #metadata: TraceEvent['metadata'] | undefined;
 
@@ -44,6 +45,7 @@ class DecodedTraceEvent {
     this.causes = fields[8] === '' ? [] : fields[8]!.split(',');
     this.idempotency_key = fields[9] || null;
     this.schema_version = Number(fields[10]);
+    this.private = fields[11] === '1';
     this.#metadataJson = metadataJson;
   }
 
@@ -54,15 +56,15 @@ class DecodedTraceEvent {
   /** Spool records serialise the event with its metadata. */
   toJSON(): TraceEvent {
     const { id, ts, primitive, type, agent_id, target_id, session_id, parent_event_id, causes, idempotency_key, schema_version } = this;
-    return { id, ts, primitive, type, agent_id, target_id, session_id, parent_event_id, causes, idempotency_key, schema_version, metadata: this.metadata };
+    return { id, ts, primitive, type, agent_id, target_id, session_id, parent_event_id, causes, idempotency_key, schema_version, metadata: this.metadata, private: this.private };
   }
 }
 
 export function decodeEvent(line: string): PreparedEvent {
-  const fields = line.split(FIELD, 11);
+  const fields = line.split(FIELD, 12);
   // The metadata is the rest of the line: JSON never contains a raw U+001F.
   let offset = 0;
-  for (let i = 0; i < 11; i++) offset += fields[i]!.length + 1;
+  for (let i = 0; i < 12; i++) offset += fields[i]!.length + 1;
   const metadataJson = line.slice(offset);
   return { event: new DecodedTraceEvent(fields, metadataJson) as unknown as TraceEvent, metadataJson };
 }

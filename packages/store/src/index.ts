@@ -5,6 +5,7 @@ export type {
 export {
   locateStore, storePathForWriting, readStoreConfig, STORE_DIR, STORE_FILE, CONFIG_FILE, type LocateOptions, type StoreConfig,
 } from './locate-store.js';
+export { redactKeys, type RedactKeysOptions } from './redact-keys.js';
 export { openStore, openStoreAt, initStore, type OpenStoreOptions, type OpenLocationOptions, type InitStoreResult } from './open-store.js';
 export { isPostgresLocation, redactLocation } from './store-location.js';
 export { SqliteTraceStore, type SqliteStoreOptions } from './sqlite/sqlite-trace-store.js';

@@ -18,6 +18,8 @@ export interface LocateOptions {
 export interface StoreConfig {
   /** A postgres:// URL, or a file path relative to the directory that holds `.trace/`. */
   store?: string;
+  /** Metadata keys replaced with "[redacted]" before an event leaves the emitting process. */
+  redact?: string[];
 }
 
 /** Reads `<root>/.trace/config.json`; undefined when there is none. Throws E_USAGE when it is not valid. */
@@ -33,11 +35,15 @@ export function readStoreConfig(root: string): StoreConfig | undefined {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new TraceError('E_USAGE', `${path}: expected a JSON object`);
   }
-  const store = (parsed as { store?: unknown }).store;
+  const { store, redact } = parsed as { store?: unknown; redact?: unknown };
   if (store !== undefined && (typeof store !== 'string' || store.length === 0)) {
     throw new TraceError('E_USAGE', `${path}: store: expected a postgres:// URL or a file path`);
   }
-  return store === undefined ? {} : { store };
+  // A redaction list that cannot be read must not silently let the secrets it names through.
+  if (redact !== undefined && (!Array.isArray(redact) || !redact.every((key) => typeof key === 'string' && key.trim() !== ''))) {
+    throw new TraceError('E_USAGE', `${path}: redact: expected an array of metadata key names, e.g. ["api_key", "password"]`);
+  }
+  return { ...(store === undefined ? {} : { store }), ...(redact === undefined ? {} : { redact: redact as string[] }) };
 }
 
 function resolveLocation(base: string, location: string): string {

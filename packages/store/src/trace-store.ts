@@ -35,6 +35,11 @@ export interface ChangeBatch {
   /** Matching events in commit order. */
   events: TraceEvent[];
   /**
+   * The resume point after each event, parallel to `events`: a consumer that saves `cursors[i]`
+   * once it has handled `events[i]` resumes exactly after that event.
+   */
+  cursors: StoreCursor[];
+  /**
    * Where the next call resumes: past every event this call looked at, matching or not. It is
    * the `after` given when nothing new is visible yet.
    */
@@ -99,6 +104,11 @@ export interface StoreStats {
   byAgent: Array<{ agent: string | null; count: number }>;
   bytes: number;
   schemaVersion: number;
+  /**
+   * How many private events are stored. Without includePrivate they are left out of every other
+   * figure (counts, breakdowns, time span), so that only their number is told.
+   */
+  privateEvents: number;
 }
 
 /**
@@ -137,10 +147,11 @@ export interface TraceStore {
   /** Targets whose parent is one of `targets` (e.g. subtasks through parent_task_id), transitively. */
   descendantTargets(targets: readonly string[]): Promise<string[]>;
 
-  /** How a name appears in the store: as an agent, and as the target of which primitives. */
-  nameUsage(name: string): Promise<NameUsage>;
+  /** How a name appears in the store: as an agent, and as the target of which primitives (in private events only with includePrivate). */
+  nameUsage(name: string, options?: { includePrivate?: boolean }): Promise<NameUsage>;
 
-  stats(): Promise<StoreStats>;
+  /** Counts and breakdowns; private events only as `privateEvents` unless includePrivate. */
+  stats(options?: { includePrivate?: boolean }): Promise<StoreStats>;
 
   /**
    * The events that match `query` and were committed after `options.after`, in the store's commit
@@ -169,6 +180,12 @@ export interface TraceStore {
    * pruned stay readable and point at an id that is no longer stored.
    */
   prune(options: PruneOptions): Promise<PruneReport>;
+
+  /**
+   * Which of `ids` name events that retention removed while a kept event still named them (as its
+   * parent or one of its causes): readers show those as `pruned` rather than missing.
+   */
+  pruned(ids: readonly string[]): Promise<string[]>;
 
   close(): Promise<void>;
 }

@@ -385,7 +385,11 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(ids(first.events)).toEqual([a.id, b.id]);
       expect(first.cursor).not.toBeNull();
       const idle = await t.store.changes({}, { after: first.cursor });
-      expect(idle).toEqual({ events: [], cursor: first.cursor });
+      expect(idle).toEqual({ events: [], cursors: [], cursor: first.cursor });
+      // Each event's own cursor resumes right after it.
+      expect(first.cursors).toHaveLength(2);
+      expect(first.cursors[1]).toBe(first.cursor);
+      expect(ids((await t.store.changes({}, { after: first.cursors[0]! })).events)).toEqual([b.id]);
 
       const c = await t.emit({ primitive: 'ops', type: 'complete_task', ts: minute(2), agent_id: 'a', target_id: 'task-1' });
       const d = await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(3), agent_id: 'b' });
@@ -491,6 +495,20 @@ describe.each(DIALECTS)('%s store', (dialect) => {
 
       expect(await t.store.prune({ olderThan: minute(50), includeRuns: true })).toEqual({ removed: 1, kept: 0, remaining: 1, dryRun: false });
       expect(ids(await t.store.query({}))).toEqual([recent.id]);
+    });
+
+    it('remembers which pruned events kept ones still name, so readers can tell pruned from missing', async () => {
+      const parent = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });
+      const cause = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'b' });
+      const lonely = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(2), agent_id: 'c' });
+      const neverStored = prepare({ primitive: 'spawn', type: 'wake', ts: minute(3) }).event.id;
+      const kept = await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(100), agent_id: 'a', parent_event_id: parent.id, causes: [cause.id, neverStored] });
+      expect(await t.store.pruned([parent.id, cause.id])).toEqual([]);
+
+      await t.store.prune({ olderThan: minute(50) });
+      // Not `lonely`: nothing kept names it. Not the id that was never stored, nor a malformed id.
+      expect(await t.store.pruned([neverStored, parent.id, 'not-an-id', cause.id, lonely.id, kept.id])).toEqual([parent.id, cause.id]);
+      expect(await t.store.pruned([])).toEqual([]);
     });
 
     it('a store opened for reading refuses to prune, but may dry-run', async () => {

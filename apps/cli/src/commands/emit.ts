@@ -6,7 +6,8 @@ export default class Emit extends TraceCommand<typeof Emit> {
   static override summary = 'Append one event to the trace store and print its id.';
   static override description =
     'For shell scripts and other languages. Validates the event against the catalog before writing; ' +
-    'creates ./.trace/trace.db when no store is found. TRACE_PARENT and TRACE_AGENT give the default --parent and --agent.';
+    'creates ./.trace/trace.db when no store is found. TRACE_PARENT and TRACE_AGENT give the default --parent and --agent. ' +
+    'Metadata keys named in TRACE_REDACT (comma-separated) or in the redact list of .trace/config.json are stored as "[redacted]".';
 
   static override examples = [
     `<%= config.bin %> emit ops create_task --agent zealot-1 --target task-1 --meta '{"title":"Build payment system"}'`,
@@ -31,10 +32,12 @@ export default class Emit extends TraceCommand<typeof Emit> {
     }),
     session: Flags.string({ description: 'Session id' }),
     'idempotency-key': Flags.string({ description: 'A repeat with the same key stores nothing and prints the first event id' }),
+    private: Flags.boolean({ description: 'Store the event as private: hidden from every read unless it gives --include-private' }),
   };
 
   async run(): Promise<JsonEvent> {
-    const { EventCatalog, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
+    const { EventCatalog, Redactor, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
+    const { redactKeys } = await import('@tracekernel/store');
     const { parseEmitTime, readMetadataFlag } = await import('../emit-input.js');
     const { flags, args } = this;
     const envParent = process.env.TRACE_PARENT || undefined;
@@ -50,13 +53,16 @@ export default class Emit extends TraceCommand<typeof Emit> {
       idempotency_key: flags['idempotency-key'] ?? null,
       metadata: await readMetadataFlag(flags.meta),
       ...(flags.ts === undefined ? {} : { ts: parseEmitTime(flags.ts) }),
+      private: flags.private,
     };
     const catalog = new EventCatalog();
     // Validate everything before the store is opened, so bad input never creates or touches a store.
-    const prepared = catalog.prepare(input);
+    // Redaction reads the config beside the store it will write to, and touches nothing.
+    const redactor = new Redactor(redactKeys({ db: this.flags.db, cwd: process.cwd(), env: process.env }));
+    const prepared = redactor.redactPrepared(catalog.prepare(input));
     const store = await this.openStore('write');
     const [result] = await store.append([prepared]);
-    const [stored] = await store.get([result!.id]);
+    const [stored] = await store.get([result!.id], { includePrivate: true });
     this.log(result!.id);
     return toJsonEvent(stored ?? prepared.event);
   }

@@ -11,13 +11,21 @@ const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
 export default class Show extends TraceCommand<typeof Show> {
   static override hidden = true;
   static override summary = 'Show the timeline of a task, agent or channel, or the causality of an event.';
-  static override usage = ['<id> [FLAGS]', '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--until U] [--limit N]', '--causality <event-or-task-id>'];
+  static override usage = [
+    '<id> [FLAGS]',
+    '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--until U] [--limit N]',
+    '[--task T | --agent A | --channel C] [--primitive P] [--since S] [--limit N] --follow',
+    '--causality <event-or-task-id>',
+    '... --include-private',
+  ];
 
   static override examples = [
     '<%= config.bin %> task-abc123',
     '<%= config.bin %> --agent zealot-1 --since "last wake"',
     '<%= config.bin %> --channel payments --primitive bridge --limit 20',
     '<%= config.bin %> --causality task-abc123',
+    '<%= config.bin %> --task task-abc123 --follow',
+    '<%= config.bin %> --agent zealot-1 --limit 20 --follow --json',
   ];
 
   static override args = {
@@ -32,18 +40,24 @@ export default class Show extends TraceCommand<typeof Show> {
     since: Flags.string({ description: 'From this time: ISO, "2h ago", "30m", "1d", "now" or "last wake" (needs an agent)' }),
     until: Flags.string({ description: 'Before this time (same forms as --since)' }),
     limit: Flags.integer({ description: 'Only the latest N events (still printed oldest first)', min: 1 }),
+    follow: Flags.boolean({
+      char: 'f',
+      description: 'Keep printing matching events as they are committed, until interrupted (with --since or --limit, first the backlog, like tail -f)',
+    }),
+    'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
       description: 'Cause-and-effect tree of an event or a task',
-      exclusive: ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit'],
+      exclusive: ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit', 'follow'],
     }),
   };
 
-  async run(): Promise<TimelineJson | CausalityJson> {
+  async run(): Promise<TimelineJson | CausalityJson | undefined> {
     const { flags, args } = this;
     const { isEventId, parseEventId, TraceError } = await import('@tracekernel/schema');
     const projector = await import('@tracekernel/projector');
     const { palette } = await import('../render/palette.js');
 
+    if (flags.follow && flags.until !== undefined) await this.usageError('--follow has no end: drop --until, or --follow to read a closed window');
     if (args.id !== undefined && (flags.causality !== undefined || SUBJECT_FLAGS.some((flag) => flags[flag] !== undefined))) {
       await this.usageError(`give either <id> or one of --task, --agent, --channel, --causality, not both`);
     }
@@ -52,11 +66,12 @@ export default class Show extends TraceCommand<typeof Show> {
     const asEventId = (value: string, field: string) => (looksLikeUuid(value) ? parseEventId(value, field) : undefined);
 
     const store = await this.openStore('read');
+    const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
       const { causalityJson } = await import('../json-output.js');
       const { causalityText } = await import('../render/causality-text.js');
-      const causality = await projector.causality(store, subject);
+      const causality = await projector.causality(store, subject, undefined, { includePrivate });
       if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
       return causalityJson(causality);
     };
@@ -70,9 +85,12 @@ export default class Show extends TraceCommand<typeof Show> {
 
     if (args.id !== undefined) {
       const eventId = asEventId(args.id, 'id');
-      if (eventId !== undefined && isEventId(eventId)) return showCausality(eventId);
+      if (eventId !== undefined && isEventId(eventId)) {
+        if (flags.follow) await this.usageError('--follow follows a timeline: give a task, agent or channel, not an event');
+        return showCausality(eventId);
+      }
       const name = args.id;
-      const candidates = await projector.resolveSubject(store, name);
+      const candidates = await projector.resolveSubject(store, name, { includePrivate });
       if (candidates.length === 0) {
         throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
       }
@@ -85,19 +103,27 @@ export default class Show extends TraceCommand<typeof Show> {
         throw new TraceError('E_AMBIGUOUS', `"${name}" is ambiguous: it is ${choices.join(', ')}`);
       }
       const [subject] = candidates;
+      if (subject!.kind === 'event' && flags.follow) await this.usageError('--follow follows a timeline: give a task, agent or channel, not an event');
       if (subject!.kind === 'event') return showCausality(subject!.id);
       query[subject!.kind] = subject!.id;
     }
 
     const timeOptions = (flag: string) => ({ flag, ...(query.agent === undefined ? {} : { agent: query.agent }) });
     const primitives = flags.primitive?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
-    const timeline = await projector.timeline(store, {
+    const timelineQuery = {
       ...query,
       ...(primitives === undefined ? {} : { primitives }),
       ...(flags.since === undefined ? {} : { since: await projector.resolveTime(store, flags.since, timeOptions('--since')) }),
       ...(flags.until === undefined ? {} : { until: await projector.resolveTime(store, flags.until, timeOptions('--until')) }),
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
-    });
+      ...(includePrivate ? { includePrivate } : {}),
+    };
+    if (flags.follow) {
+      const { followToTerminal } = await import('../follow-terminal.js');
+      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), colours: palette() });
+      return undefined;
+    }
+    const timeline = await projector.timeline(store, timelineQuery);
     const { timelineJson } = await import('../json-output.js');
     const { timelineText } = await import('../render/timeline-text.js');
     if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette())) this.log(line);

@@ -1,16 +1,23 @@
+import { Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
 import type { StatsJson } from '../render/stats-text.js';
 
 export default class Stats extends TraceCommand<typeof Stats> {
-  static override summary = 'Counts by primitive, type and agent, the time span, and the size of the store.';
+  static override summary = 'Counts by primitive, type and agent, the time span, the size of the store, and its pending spools.';
 
-  static override examples = ['<%= config.bin %> stats', '<%= config.bin %> stats --json'];
+  static override examples = ['<%= config.bin %> stats', '<%= config.bin %> stats --json', '<%= config.bin %> stats --include-private'];
+
+  static override flags = {
+    'include-private': Flags.boolean({ description: 'Count private events in every figure (by default only their number is shown)' }),
+  };
 
   async run(): Promise<StatsJson> {
     const { statsJson, statsText } = await import('../render/stats-text.js');
     const { palette } = await import('../render/palette.js');
+    const { pendingSpools } = await import('@tracekernel/sdk');
     const store = await this.openStore('read');
-    const stats = statsJson(store.location, await store.stats());
+    const includePrivate = this.flags['include-private'];
+    const stats = statsJson(store.location, await store.stats(includePrivate ? { includePrivate } : {}), pendingSpools(store.location), includePrivate);
     if (!this.jsonEnabled()) for (const line of statsText(stats, palette())) this.log(line);
     return stats;
   }

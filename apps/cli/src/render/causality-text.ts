@@ -19,8 +19,11 @@ export function shortId(id: string): string {
 export function causalityText(causality: Causality, colours: Palette): string[] {
   const lines = [colours.bold(causality.heading)];
   const label = (node: CausalityNode) => {
-    const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(shortId).join(', ')})`);
-    return `${colours.primitive(node.event.primitive)} ${node.description}${links}`;
+    if (node.hidden) return colours.dim(node.description);
+    const mark = node.event.private === true ? colours.dim(' (private)') : '';
+    const link = (id: string) => (node.prunedLinks.includes(id) ? `${shortId(id)} [pruned]` : shortId(id));
+    const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(link).join(', ')})`);
+    return `${colours.primitive(node.event.primitive)} ${node.description}${mark}${links}`;
   };
   const walk = (node: CausalityNode, prefix: string) => {
     node.children.forEach((child, index) => {
@@ -30,8 +33,9 @@ export function causalityText(causality: Causality, colours: Palette): string[] 
     });
   };
   const { root } = causality;
-  if (root.missingParent !== null) {
-    lines.push(`[root] ${colours.dim(`(missing parent ${root.missingParent})`)}`);
+  const absent = root.prunedParent !== null ? `pruned parent ${root.prunedParent}` : root.missingParent !== null ? `missing parent ${root.missingParent}` : null;
+  if (absent !== null) {
+    lines.push(`[root] ${colours.dim(`(${absent})`)}`);
     lines.push(`  └─> ${label(root)}`);
     walk(root, '      ');
   } else {

@@ -1,4 +1,4 @@
-import type { Timeline } from '@tracekernel/projector';
+import type { Timeline, TimelineEntry } from '@tracekernel/projector';
 import { formatTime } from './format-time.js';
 import type { Palette } from './palette.js';
 
@@ -9,9 +9,13 @@ const PRIMITIVE_WIDTH = 9;
 export function timelineText(timeline: Timeline, colours: Palette): string[] {
   const lines = [colours.bold(timeline.heading)];
   if (timeline.entries.length === 0) lines.push('No events.');
-  for (const { event, description } of timeline.entries) {
-    const primitive = colours.primitive(event.primitive, event.primitive.padEnd(PRIMITIVE_WIDTH));
-    lines.push(`${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}`);
-  }
+  for (const entry of timeline.entries) lines.push(timelineLine(entry, colours));
   return lines;
+}
+
+/** One timeline line, as `trace --follow` prints each event when it lands. */
+export function timelineLine({ event, description }: TimelineEntry, colours: Palette): string {
+  const primitive = colours.primitive(event.primitive, event.primitive.padEnd(PRIMITIVE_WIDTH));
+  const mark = event.private === true ? colours.dim(' (private)') : '';
+  return `${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}${mark}`;
 }

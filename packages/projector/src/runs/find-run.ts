@@ -22,16 +22,17 @@ export function attemptOrder(a: RunRecord, b: RunRecord): number {
   return a.attempt - b.attempt || a.started_at_ts - b.started_at_ts;
 }
 
-async function findStart(store: TraceStore, ref: string): Promise<TraceEvent | undefined> {
+async function findStart(store: TraceStore, ref: string, includePrivate: boolean): Promise<TraceEvent | undefined> {
   const trimmed = ref.trim();
   if (isUuid(trimmed)) {
-    const [byId] = await store.get([trimmed.toLowerCase()]);
+    const [byId] = await store.get([trimmed.toLowerCase()], { includePrivate });
     if (byId && byId.primitive === 'run' && byId.type === 'start' && runSpanOf(byId) === trimmed.toLowerCase()) return byId;
   }
   const byKey = await store.getByIdempotencyKey(runStartEventKey(trimmed));
-  if (byKey && byKey.primitive === 'run' && byKey.type === 'start') return byKey;
+  // The idempotency key lookup serves writers and sees private events; a read must not.
+  if (byKey && (includePrivate || byKey.private !== true) && byKey.primitive === 'run' && byKey.type === 'start') return byKey;
   // Runs from other systems keep their own span ids, and hand-emitted starts may lack the event key.
-  const starts = await store.query({ kinds: ['run.start'] });
+  const starts = await store.query({ kinds: ['run.start'], includePrivate });
   return (
     starts.find((start) => runSpanOf(start) === trimmed) ??
     starts.find((start) => start.metadata.idempotency_key === trimmed)
@@ -43,9 +44,10 @@ async function findStart(store: TraceStore, ref: string): Promise<TraceEvent | u
  * its trace_id). Throws TraceError E_NOT_FOUND when there is none.
  */
 export async function findRun(store: TraceStore, ref: string, options: RunReadOptions = {}): Promise<RunDetail> {
-  const start = await findStart(store, ref);
+  const includePrivate = options.includePrivate === true;
+  const start = await findStart(store, ref, includePrivate);
   if (!start) throw new TraceError('E_NOT_FOUND', `no run with span_id or idempotency_key "${ref}"`);
-  const events = start.target_id === null ? [start] : await store.query({ kinds: ['run'], targets: [start.target_id] });
+  const events = start.target_id === null ? [start] : await store.query({ kinds: ['run'], targets: [start.target_id], includePrivate });
   const folded = foldRuns(events, { liveness: options.liveness ?? processLiveness });
   const span = runSpanOf(start);
   const run = folded.runs.find((candidate) => candidate.record.span_id === span);

@@ -23,6 +23,8 @@ export interface RunList {
 export interface RunReadOptions {
   /** Decides `abandoned`; defaults to checking the runner's pid on this host. */
   liveness?: RunnerLiveness;
+  /** Reads private run events too; without it a run whose events are private is not shown. */
+  includePrivate?: boolean;
 }
 
 export function newestFirst(a: RunRecord, b: RunRecord): number {
@@ -36,6 +38,7 @@ export async function listRuns(store: TraceStore, query: RunQuery = {}, options:
     kinds: ['run'],
     ...(query.task === undefined ? {} : { targets: [query.task] }),
     ...(query.since === undefined ? {} : { since: query.since }),
+    ...(options.includePrivate === true ? { includePrivate: true } : {}),
   });
   const folded = foldRuns(events, { liveness: options.liveness ?? processLiveness });
   let runs = folded.runs.map((run) => run.record);

@@ -21,6 +21,7 @@ export interface PostgresDatabase {
   };
   event_causes: { cause: string; event: string };
   target_links: { parent: string; child: string };
+  pruned_events: { id: string };
   trace_meta: { key: string; value: string };
   trace_migrations: { version: number; applied_at: Generated<Date> };
 }

@@ -83,6 +83,15 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER trace_migrations_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON trace_migrations FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
     `,
   },
+  {
+    // Retention remembers the pruned events that kept events still name, so that a tree shows
+    // such a cause as pruned rather than missing.
+    version: 2,
+    sql: `
+      CREATE TABLE pruned_events (id uuid PRIMARY KEY);
+      CREATE TRIGGER pruned_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON pruned_events FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
@@ -305,31 +305,41 @@ export class PostgresTraceStore implements TraceStore {
     });
   }
 
-  async nameUsage(name: string): Promise<NameUsage> {
+  async nameUsage(name: string, options: { includePrivate?: boolean } = {}): Promise<NameUsage> {
     return this.#read(async () => {
-      const asAgent = await this.#db.selectFrom('events').select('seq').where('agent', '=', name).limit(1).executeTakeFirst();
-      const kinds = await this.#db.selectFrom('events').select('primitive').distinct().where('target', '=', name).execute();
+      const visible = visibleRows(options);
+      const asAgent = await this.#db.selectFrom('events').select('seq').where('agent', '=', name).where(visible).limit(1).executeTakeFirst();
+      const kinds = await this.#db.selectFrom('events').select('primitive').distinct().where('target', '=', name).where(visible).execute();
       return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
     });
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(options: { includePrivate?: boolean } = {}): Promise<StoreStats> {
     return this.#read(async () => {
+      const visible = visibleRows(options);
       const byType = await this.#db
         .selectFrom('events')
+        .where(visible)
         .select(['primitive', 'type', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy(['primitive', 'type'])
         .orderBy('count', 'desc')
         .execute();
       const byAgent = await this.#db
         .selectFrom('events')
+        .where(visible)
         .select(['agent', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy('agent')
         .orderBy('count', 'desc')
         .execute();
       const span = await this.#db
         .selectFrom('events')
+        .where(visible)
         .select((eb) => [eb.fn.min<number | null>('ts').as('first'), eb.fn.max<number | null>('ts').as('last')])
+        .executeTakeFirstOrThrow();
+      const privateRows = await this.#db
+        .selectFrom('events')
+        .where(sql<SqlBool>`private`)
+        .select((eb) => eb.fn.countAll<number>().as('count'))
         .executeTakeFirstOrThrow();
       const { rows } = await sql<{ bytes: number }>`
         SELECT (pg_total_relation_size('events') + pg_total_relation_size('event_causes') + pg_total_relation_size('target_links'))::int8 AS bytes`.execute(this.#db);
@@ -344,6 +354,7 @@ export class PostgresTraceStore implements TraceStore {
         byAgent: byAgent.map((row) => ({ agent: row.agent, count: Number(row.count) })),
         bytes: rows[0]!.bytes,
         schemaVersion: this.version,
+        privateEvents: Number(privateRows.count),
       };
     });
   }
@@ -368,10 +379,11 @@ export class PostgresTraceStore implements TraceStore {
           ${conditions.length === 0 ? sql`` : sql`AND ${sql.join(conditions, sql` AND `)}`}
         ORDER BY e.xid, e.seq LIMIT ${limit}`);
       const events = rows.map(decode);
+      const cursors = rows.map((row) => encodeCursor(row.xid, row.seq));
       let cursor: string | null = options.after ?? null;
       if (rows.length === limit) cursor = encodeCursor(rows[rows.length - 1]!.xid, rows[rows.length - 1]!.seq);
       else if (last !== null && compareCursor(last, cursor) > 0) cursor = last;
-      return { events, cursor };
+      return { events, cursors, cursor };
     });
   }
 
@@ -394,6 +406,16 @@ export class PostgresTraceStore implements TraceStore {
         const { removable, kept, total } = rows[0]!;
         if (!options.dryRun && removable > 0) {
           await sql`SELECT set_config(${PRUNE_SETTING}, 'on', true)`.execute(trx);
+          // Every pruned event a kept one still names (as parent or cause) is remembered, so that
+          // readers tell a pruned cause from a missing one.
+          const gone = sql`e.ts < ${options.olderThan} AND NOT (${keepRuns})`;
+          const kept = (alias: string) =>
+            sql.raw(`NOT (${alias}.ts < ${Number(options.olderThan)}${options.includeRuns ? '' : ` AND ${alias}.primitive <> 'run'`})`);
+          await sql`INSERT INTO pruned_events (id)
+            SELECT e.id FROM events e WHERE ${gone} AND (
+              EXISTS (SELECT 1 FROM events k WHERE k.parent_id = e.id AND ${kept('k')})
+              OR EXISTS (SELECT 1 FROM event_causes c JOIN events k ON k.id = c.event WHERE c.cause = e.id AND ${kept('k')}))
+            ON CONFLICT DO NOTHING`.execute(trx);
           await sql`DELETE FROM event_causes c USING events e
             WHERE c.event = e.id AND e.ts < ${options.olderThan} AND NOT (${keepRuns})`.execute(trx);
           await sql`DELETE FROM events e WHERE e.ts < ${options.olderThan} AND NOT (${keepRuns})`.execute(trx);
@@ -401,6 +423,16 @@ export class PostgresTraceStore implements TraceStore {
         return { removed: removable, kept, remaining: total - (options.dryRun ? 0 : removable), dryRun: options.dryRun === true };
       }),
     );
+  }
+
+  async pruned(ids: readonly string[]): Promise<string[]> {
+    const valid = validUuids(ids);
+    if (valid.length === 0) return [];
+    return this.#read(async () => {
+      const { rows } = await sql<{ id: string }>`SELECT id::text AS id FROM pruned_events WHERE id = ANY(${valid}::uuid[])`.execute(this.#db);
+      const found = new Set(rows.map((row) => row.id));
+      return ids.filter((id) => found.has(id.toLowerCase()));
+    });
   }
 
   async close(): Promise<void> {
@@ -416,6 +448,11 @@ export class PostgresTraceStore implements TraceStore {
       throw toTraceError(error, this.#url);
     }
   }
+}
+
+/** Rows a read without includePrivate may count or name. */
+function visibleRows(options: { includePrivate?: boolean }): RawBuilder<SqlBool> {
+  return options.includePrivate === true ? sql<SqlBool>`true` : sql<SqlBool>`NOT private`;
 }
 
 function privateFilter(includePrivate: boolean | undefined): RawBuilder<unknown> {

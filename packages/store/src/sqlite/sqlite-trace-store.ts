@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
@@ -554,28 +554,32 @@ export class SqliteTraceStore implements TraceStore {
     });
   }
 
-  async nameUsage(name: string): Promise<NameUsage> {
+  async nameUsage(name: string, options: { includePrivate?: boolean } = {}): Promise<NameUsage> {
     return this.#read(async () => {
       const id = await this.#nameId(name);
       if (id === undefined) return { asAgent: false, asTargetOf: [] };
-      const [asAgent] = this.#all(this.#db.selectFrom('events').select('seq').where('agent', '=', id).limit(1));
+      const visible = visibleRows(options);
+      const [asAgent] = this.#all(this.#db.selectFrom('events as e').select('e.seq').where('e.agent', '=', id).where(visible).limit(1));
       const kinds = this.#all(
         this.#db
           .selectFrom('events as e')
           .innerJoin('kinds as k', 'k.id', 'e.kind')
           .select('k.primitive')
           .distinct()
-          .where('e.target', '=', id),
+          .where('e.target', '=', id)
+          .where(visible),
       );
       return { asAgent: asAgent !== undefined, asTargetOf: kinds.map((kind) => kind.primitive) };
     });
   }
 
-  async stats(): Promise<StoreStats> {
+  async stats(options: { includePrivate?: boolean } = {}): Promise<StoreStats> {
     return this.#read(async () => {
+      const visible = visibleRows(options);
       const byKind = await this.#db
         .selectFrom('events as e')
         .innerJoin('kinds as k', 'k.id', 'e.kind')
+        .where(visible)
         .select(['k.primitive', 'k.type', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy(['k.primitive', 'k.type'])
         .orderBy('count', 'desc')
@@ -583,13 +587,20 @@ export class SqliteTraceStore implements TraceStore {
       const byAgent = await this.#db
         .selectFrom('events as e')
         .leftJoin('names as n', 'n.id', 'e.agent')
+        .where(visible)
         .select(['n.name as agent', (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy('e.agent')
         .orderBy('count', 'desc')
         .execute();
       const span = await this.#db
-        .selectFrom('events')
-        .select((eb) => [eb.fn.min<number | null>('ts').as('first'), eb.fn.max<number | null>('ts').as('last')])
+        .selectFrom('events as e')
+        .where(visible)
+        .select((eb) => [eb.fn.min<number | null>('e.ts').as('first'), eb.fn.max<number | null>('e.ts').as('last')])
+        .executeTakeFirstOrThrow();
+      const privateRows = await this.#db
+        .selectFrom('events as e')
+        .where(sql<SqlBool>`e.private IS NOT NULL`)
+        .select((eb) => eb.fn.countAll<number>().as('count'))
         .executeTakeFirstOrThrow();
       const byPrimitive = new Map<string, number>();
       for (const row of byKind) byPrimitive.set(row.primitive, (byPrimitive.get(row.primitive) ?? 0) + row.count);
@@ -602,6 +613,7 @@ export class SqliteTraceStore implements TraceStore {
         byAgent,
         bytes: fileSize(this.location) + fileSize(`${this.location}-wal`),
         schemaVersion: this.version,
+        privateEvents: privateRows.count,
       };
     });
   }
@@ -622,7 +634,7 @@ export class SqliteTraceStore implements TraceStore {
         WHERE e.seq > ${after} AND e.seq <= ${upTo} ${conditions.length === 0 ? sql`` : sql`AND ${sql.join(conditions, sql` AND `)}`}
         ORDER BY e.seq LIMIT ${limit}`);
       const cursor = rows.length === limit ? String(rows[rows.length - 1]![0]) : upTo > after ? String(upTo) : (options.after ?? null);
-      return { events: this.#decode(rows), cursor };
+      return { events: this.#decode(rows), cursors: rows.map((row) => String(row[0])), cursor };
     });
   }
 
@@ -652,9 +664,13 @@ export class SqliteTraceStore implements TraceStore {
             count(*) AS total
           FROM events e`).get() as { removable: number; kept: number; total: number };
         if (!options.dryRun && counts.removable > 0) {
+          // Every pruned event a kept one still names (parent by seq or by id, or a cause) is
+          // remembered, so that readers tell a pruned cause from a missing one.
           this.#sqlite.prepare(`INSERT OR IGNORE INTO pruned_parents (seq, id)
             SELECT p.seq, p.id FROM events p WHERE ${prunable('p')}
-              AND EXISTS (SELECT 1 FROM events c WHERE c.parent = p.seq AND NOT ${prunable('c')})`).run();
+              AND (EXISTS (SELECT 1 FROM events c WHERE c.parent = p.seq AND NOT ${prunable('c')})
+                OR EXISTS (SELECT 1 FROM events c WHERE c.parent_id = p.id AND NOT ${prunable('c')})
+                OR EXISTS (SELECT 1 FROM event_causes x JOIN events c ON c.seq = x.seq WHERE x.cause = p.id AND NOT ${prunable('c')}))`).run();
           this.#sqlite.prepare(`INSERT INTO trace_maintenance (reason, started_at) VALUES ('prune', ?)`).run(Date.now());
           this.#sqlite.prepare(`DELETE FROM event_causes WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
           this.#sqlite.prepare(`DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
@@ -671,6 +687,18 @@ export class SqliteTraceStore implements TraceStore {
       this.#recentSeqs = new Map();
       this.#readStatements.clear();
       return report;
+    });
+  }
+
+  async pruned(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return this.#read(async () => {
+      const blobs = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)).map((id) => id.toLowerCase().replaceAll('-', ''));
+      if (blobs.length === 0) return [];
+      const rows = this.#allRaw(sql<{ id: string }>`SELECT DISTINCT lower(hex(id)) AS id FROM pruned_parents
+        WHERE hex(id) IN (SELECT upper(value) FROM json_each(${JSON.stringify(blobs)}))`);
+      const found = new Set(rows.map((row) => row.id));
+      return ids.filter((id) => found.has(id.toLowerCase().replaceAll('-', '')));
     });
   }
 
@@ -695,6 +723,11 @@ export class SqliteTraceStore implements TraceStore {
 }
 
 const same = (event: TraceEvent) => event;
+/** Rows a read without includePrivate may count or name: `private` is NULL on every other row. */
+function visibleRows(options: { includePrivate?: boolean }): RawBuilder<SqlBool> {
+  return options.includePrivate === true ? sql<SqlBool>`1` : sql<SqlBool>`e.private IS NULL`;
+}
+
 const hidePrivate = (event: TraceEvent) => (event.private ? privatePlaceholder(event) : event);
 
 function decodeCursor(cursor: string | null | undefined): number {

@@ -7,7 +7,8 @@ export default class RunsBackfill extends TraceCommand<typeof RunsBackfill> {
   static override description =
     'Safe to re-run: a record whose idempotency_key is already stored is counted as a duplicate and skipped. ' +
     'Every record is validated and held to the invariants; an invalid line is reported with its line number ' +
-    'and reason, and the valid lines still import (the command then exits 1).';
+    'and reason, and the valid lines still import (the command then exits 1). A span_id that is the id of a ' +
+    'stored event other than a run start is a conflict: reported by line, not imported, and the command exits 1.';
 
   static override examples = [
     '<%= config.bin %> runs backfill old-runs.ndjson --dry-run',
@@ -33,35 +34,24 @@ export default class RunsBackfill extends TraceCommand<typeof RunsBackfill> {
       throw new TraceError('E_NOT_FOUND', `${this.args.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const dryRun = this.flags['dry-run'];
-    const report = dryRun ? await this.#dryRun(text) : await backfillRuns((await this.openStore('write')) as Parameters<typeof backfillRuns>[0], text);
+    const report = await backfillRuns(dryRun ? await this.#existingStore() : await this.openStore('write'), text, { dryRun });
     for (const problem of report.problems) process.stderr.write(`trace: ${this.args.file}:${problem.line}: ${problem.reason}\n`);
     if (!this.jsonEnabled()) {
-      this.log(`${dryRun ? 'dry run: would import' : 'imported'} ${report.new} new, ${report.duplicate} duplicate, ${report.invalid} invalid`);
+      this.log(`${dryRun ? 'dry run: would import' : 'imported'} ${report.new} new, ${report.duplicate} duplicate, ${report.invalid} invalid` +
+        (report.conflict > 0 ? `, ${report.conflict} conflicting` : ''));
     }
-    if (report.invalid > 0) process.exitCode = 1;
+    if (report.invalid > 0 || report.conflict > 0) process.exitCode = 1;
     return report;
   }
 
-  /** A dry run reads the store if there is one, else checks against an empty throwaway store. */
-  async #dryRun(text: string): Promise<BackfillReport> {
-    const { backfillRuns } = await import('@tracekernel/sdk');
+  /** A dry run reads the store if there is one, and creates none. */
+  async #existingStore() {
     const { isTraceError } = await import('@tracekernel/schema');
     try {
-      return await backfillRuns((await this.openStore('read')) as Parameters<typeof backfillRuns>[0], text, { dryRun: true });
+      return await this.openStore('read');
     } catch (error) {
       if (!isTraceError(error) || error.code !== 'E_NO_STORE') throw error;
-    }
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { openStoreAt } = await import('@tracekernel/store');
-    const dir = mkdtempSync(join(tmpdir(), 'trace-backfill-'));
-    const scratch = await openStoreAt(join(dir, 'trace.db'), { mode: 'write' });
-    try {
-      return await backfillRuns(scratch as Parameters<typeof backfillRuns>[0], text, { dryRun: true });
-    } finally {
-      await scratch.close();
-      rmSync(dir, { recursive: true, force: true });
+      return null;
     }
   }
 }

@@ -20,6 +20,7 @@ export default class Runs extends TraceCommand<typeof Runs> {
     status: Flags.string({ description: 'Only runs with this status', options: ['running', 'success', 'partial', 'failed', 'skipped', 'abandoned'] }),
     since: Flags.string({ description: 'Runs started from this time: ISO, "2h ago", "30m", "1d"' }),
     limit: Flags.integer({ description: 'At most N runs (the newest)', min: 1 }),
+    'include-private': Flags.boolean({ description: 'List runs recorded as private events too' }),
   };
 
   async run(): Promise<{ runs: RunRecord[] }> {
@@ -33,7 +34,7 @@ export default class Runs extends TraceCommand<typeof Runs> {
       ...(flags.status === undefined ? {} : { status: flags.status as RunRecord['status'] }),
       ...(since === undefined ? {} : { since }),
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
-    });
+    }, flags['include-private'] ? { includePrivate: true } : {});
     for (const problem of problems) process.stderr.write(`trace: warning: skipped run event ${problem.event_id}: ${problem.message}\n`);
     if (!this.jsonEnabled()) {
       const { palette } = await import('../../render/palette.js');

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import type { RunRecord } from '@tracekernel/schema';
 import { TraceCommand } from '../../base-command.js';
 
@@ -14,10 +14,14 @@ export default class RunsShow extends TraceCommand<typeof RunsShow> {
     run: Args.string({ description: 'The span_id or the idempotency_key of the run', required: true }),
   };
 
+  static override flags = {
+    'include-private': Flags.boolean({ description: 'Find and show private run events too' }),
+  };
+
   async run(): Promise<{ run: RunRecord; attempts: RunRecord[] }> {
     const { findRun } = await import('@tracekernel/projector');
     const store = await this.openStore('read');
-    const detail = await findRun(store, this.args.run);
+    const detail = await findRun(store, this.args.run, this.flags['include-private'] ? { includePrivate: true } : {});
     if (!this.jsonEnabled()) {
       const { palette } = await import('../../render/palette.js');
       const { runDetailText } = await import('../../render/run-records-text.js');

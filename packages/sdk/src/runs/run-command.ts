@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { isTraceError, type RunErrorInfo, type RunRecord } from '@tracekernel/schema';
-import type { SqliteTraceStore } from '@tracekernel/store';
-import { RunStoreWriter } from './run-store-writer.js';
+import type { TraceStore } from '@tracekernel/store';
+import { RunWriter } from './run-writer.js';
 import type { RunOptions } from './run-metadata.js';
 
 export interface CommandRunOptions extends RunOptions {
@@ -18,7 +18,15 @@ export interface CommandRunOptions extends RunOptions {
   stderr?: NodeJS.WritableStream;
   /** Keep this many trailing lines of stderr as the error message (default 20). */
   stderrTailLines?: number;
+  /**
+   * Run the command in its own process group, so forwarded signals reach all it started. Default:
+   * when stdin is not a terminal (an interactive command must stay in the terminal's foreground group).
+   */
+  processGroup?: boolean;
 }
+
+/** The signals `trace run` passes on to the command; SIGKILL and SIGSTOP cannot be caught. */
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 export interface CommandRunResult {
   /** The child's exit code; 128 + the signal number when it was killed; 127 when it could not start. */
@@ -53,10 +61,10 @@ class Tail {
  * and TRACE_DB, so its own events nest under the run. The exit code becomes the status (0 success,
  * else failed), the tail of stderr the error. Recording failures are reported, never fatal.
  */
-export async function recordCommand(store: SqliteTraceStore | null, options: CommandRunOptions): Promise<CommandRunResult> {
+export async function recordCommand(store: TraceStore | null, options: CommandRunOptions): Promise<CommandRunResult> {
   const problems: string[] = [];
-  const writer = store ? new RunStoreWriter(store, { agentId: options.agentId ?? null }) : null;
-  let started: Awaited<ReturnType<RunStoreWriter['start']>> | null = null;
+  const writer = store ? new RunWriter(store, { agentId: options.agentId ?? null }) : null;
+  let started: Awaited<ReturnType<RunWriter['start']>> | null = null;
   if (writer) {
     try {
       started = await writer.start(options, { parent: options.parent ?? null });
@@ -78,10 +86,25 @@ export async function recordCommand(store: SqliteTraceStore | null, options: Com
   const tail = new Tail();
   const out = options.stderr ?? process.stderr;
   const begin = performance.now();
+  let forwarded: NodeJS.Signals | null = null;
   const outcome = await new Promise<{ code: number; signal: string | null; spawnError: NodeJS.ErrnoException | null }>((resolve) => {
-    const child = spawn(options.command, [...options.args], { stdio: ['inherit', 'inherit', 'pipe'], env, cwd: options.cwd });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, forward(signal)] as const);
+    // Without a terminal the child leads its own process group, so a signal reaches everything
+    // it started (a shell's children too), not just the process itself. With a terminal it stays
+    // in ours: a background group would be stopped (SIGTTIN) when it reads the terminal, and the
+    // terminal's own Ctrl-C already reaches the whole foreground group.
+    const ownGroup = options.processGroup ?? !process.stdin.isTTY;
+    const child = spawn(options.command, [...options.args], { stdio: ['inherit', 'inherit', 'pipe'], env, cwd: options.cwd, detached: ownGroup });
+    const forward = (signal: NodeJS.Signals) => () => {
+      forwarded = signal;
+      if (child.pid === undefined) return;
+      try {
+        if (ownGroup) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // the child (or its whole group) is already gone
+      }
+    };
+    const handlers = FORWARDED_SIGNALS.map((signal) => [signal, forward(signal)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);
     const done = (result: { code: number; signal: string | null; spawnError: NodeJS.ErrnoException | null }) => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
@@ -107,9 +130,10 @@ export async function recordCommand(store: SqliteTraceStore | null, options: Com
     out.write(`trace: ${options.command}: ${outcome.spawnError.code === 'ENOENT' ? 'command not found' : outcome.spawnError.message}\n`);
   } else if (outcome.code !== 0) {
     const text = tail.lines(options.stderrTailLines ?? 20);
+    const cause = forwarded ? ` (trace run received ${forwarded} and forwarded it)` : '';
     error = {
       type: outcome.signal ? `signal ${outcome.signal}` : `exit ${outcome.code}`,
-      message: text || (outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.code}`),
+      message: (text || (outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.code}`)) + cause,
       stack_hash: null,
     };
   }

@@ -1,16 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import {
-  runRecordFromEvents,
-  runRecordSchema,
-  runEndEventKey,
-  runStartEventKey,
-  type RunEndStatus,
-  type RunErrorInfo,
-  type RunRecord,
-  type RunRetrieval,
-} from '@tracekernel/schema';
-import { SqliteTraceStore } from '@tracekernel/store';
-import type { Tracer } from './tracer.js';
+import type { EventInput, RunEndStatus, RunErrorInfo, RunRecord, RunRetrieval } from '@tracekernel/schema';
+import type { Tracer } from '../tracer.js';
+import { runEndEvent, runStartEvent } from './run-events.js';
+import { runReaderFor } from './run-reader.js';
 import {
   attemptKey,
   buildEndMetadata,
@@ -70,19 +62,13 @@ export interface RunOutcome<T> {
   retry<U>(fn: (run: RunHandle) => Promise<U> | U, overrides?: Partial<TracerRunOptions>): Promise<RunOutcome<U>>;
 }
 
-const readers = new WeakMap<Tracer, SqliteTraceStore | null>();
-
-/** A read connection to the tracer's store, for idempotency checks and read-back; null when there is none. */
-function readerFor(tracer: Tracer): SqliteTraceStore | null {
-  if (readers.has(tracer)) return readers.get(tracer)!;
-  let store: SqliteTraceStore | null = null;
-  try {
-    store = SqliteTraceStore.open({ path: tracer.storePath, mode: 'read', catalog: tracer.catalog });
-  } catch {
-    store = null; // not created yet (the writer creates it) or unavailable: retried on the next run
-  }
-  if (store) readers.set(tracer, store);
-  return store;
+/** Sends a run event built by run-events.ts through the tracer, so it is batched, spooled and on the bus like any other. */
+function emitRunEvent(tracer: Tracer, input: EventInput): string {
+  return tracer.emit(input.primitive, input.type, {
+    target: input.target_id ?? null,
+    metadata: input.metadata as Record<string, unknown>,
+    idempotencyKey: input.idempotency_key ?? null,
+  }, { parent: input.parent_event_id ?? null });
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
@@ -122,7 +108,7 @@ export async function runTask<T>(tracer: Tracer, options: TracerRunOptions, fn: 
 
   let lineage: RunLineage;
   try {
-    lineage = await resolveLineage(readerFor(tracer), options);
+    lineage = await resolveLineage(await runReaderFor(tracer), options);
   } catch (error) {
     report(`run lineage: ${(error as Error).message}`);
     const fallback = await resolveLineage(null, { ...options, retryOf: null });
@@ -132,11 +118,7 @@ export async function runTask<T>(tracer: Tracer, options: TracerRunOptions, fn: 
   built.problems.forEach(report);
   const startedAt = performance.now();
   // The start's id is the span_id, so the stored metadata leaves span_id out (its default).
-  const spanId = tracer.emit('run', 'start', {
-    target: built.metadata.task_id,
-    metadata: built.metadata,
-    idempotencyKey: runStartEventKey(lineage.idempotencyKey),
-  }, { parent: outerParent });
+  const spanId = emitRunEvent(tracer, runStartEvent(built.metadata, { parent: outerParent }));
 
   // With an explicit idempotency key, "has this already run?" must be answered before fn runs, so
   // the wait is unbounded (flush always settles: stored, or spooled when the store fails).
@@ -145,14 +127,12 @@ export async function runTask<T>(tracer: Tracer, options: TracerRunOptions, fn: 
     ? await withTimeout(tracer.flush(), startTimeoutMs)
     : await tracer.flush().then(() => true);
   if (!durable) report(`run ${spanId}: the start was not durable after ${startTimeoutMs} ms; running anyway`);
-  const reader = durable ? readerFor(tracer) : null;
+  const reader = durable ? await runReaderFor(tracer) : null;
   if (reader) {
     try {
-      const first = await reader.getByIdempotencyKey(runStartEventKey(lineage.idempotencyKey));
+      const first = await reader.startByKey(lineage.idempotencyKey);
       if (first && first.id !== spanId) {
-        const end = (await reader.query({ kinds: ['run.end'], targets: [first.target_id!], since: first.ts }))
-          .find((event) => event.metadata.span_id === first.id) ?? null;
-        const record = runRecordFromEvents(first, end);
+        const record = await reader.recordOf(first);
         return outcome<T>(tracer, options, { value: undefined, duplicate: true, record, spanId: record.span_id, lineage: { ...lineage, traceId: record.trace_id, attempt: record.attempt }, problems });
       }
       if (!first) report(`run ${spanId}: the start is not in the store (spooled?); idempotency could not be checked`);
@@ -216,11 +196,7 @@ export async function runTask<T>(tracer: Tracer, options: TracerRunOptions, fn: 
       ...(notes !== undefined ? { notes } : {}),
     });
     if (consumed) endMetadata.retrieval = { ...endMetadata.retrieval!, memory_count: consumed.parents.length };
-    const endId = tracer.emit('run', 'end', {
-      target: built.metadata.task_id,
-      metadata: endMetadata,
-      idempotencyKey: runEndEventKey(spanId),
-    }, { parent: spanId });
+    const endId = emitRunEvent(tracer, runEndEvent({ id: spanId, target_id: built.metadata.task_id }, endMetadata));
     await tracer.flush();
     record = await readBack(tracer, spanId, endId, report);
   } catch (error) {
@@ -231,24 +207,18 @@ export async function runTask<T>(tracer: Tracer, options: TracerRunOptions, fn: 
 }
 
 async function readBack(tracer: Tracer, spanId: string, endId: string, report: (problem: string) => void): Promise<RunRecord | null> {
-  const reader = readerFor(tracer);
+  const reader = await runReaderFor(tracer);
   if (!reader) {
     report(`run ${spanId}: the store cannot be opened to read the record back`);
     return null;
   }
-  const events = await reader.get([spanId, endId]);
-  const start = events.find((event) => event.id === spanId);
-  const end = events.find((event) => event.id === endId);
-  if (!start || !end) {
-    report(`run ${spanId}: the record is not in the store after flush (spooled for replay?)`);
+  try {
+    const [record] = await reader.readBack([{ start: spanId, end: endId }]);
+    return record!;
+  } catch (error) {
+    report((error as Error).message);
     return null;
   }
-  const parsed = runRecordSchema.safeParse(runRecordFromEvents(start, end));
-  if (!parsed.success) {
-    report(`run ${spanId}: the record read back is invalid: ${parsed.error.issues[0]?.message}`);
-    return null;
-  }
-  return parsed.data;
 }
 
 function retryOf<U>(

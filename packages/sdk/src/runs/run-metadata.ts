@@ -12,9 +12,9 @@ import {
   type RunRunner,
   type RunStartMetadataInput,
   type RunTrigger,
-  type TraceEvent,
+  TraceError,
 } from '@tracekernel/schema';
-import type { TraceStore } from '@tracekernel/store';
+import type { RunLookup } from './run-lookup.js';
 import { configDigest, inputDigest, stackHash } from './run-digest.js';
 
 /** What ran: a task id, or the task's id with its slug, name and type. */
@@ -78,18 +78,15 @@ export function attemptKey(baseKey: string, attempt: number): string {
 
 /**
  * The lineage of a new attempt. A retry continues the trace of the attempt it retries, found in the
- * store by span_id; a first attempt starts a new trace.
+ * store by span_id (a span from another system through its task); a first attempt starts a new trace.
  */
-export async function resolveLineage(store: TraceStore | null, options: RunOptions): Promise<RunLineage> {
+export async function resolveLineage(lookup: RunLookup | null, options: RunOptions): Promise<RunLineage> {
   if (!options.retryOf) {
     const traceId = newEventId();
     return { traceId, attempt: 1, retryOf: null, idempotencyKey: options.idempotencyKey ?? `${traceId}#1` };
   }
-  const previous = store ? await findStartBySpan(store, options.retryOf) : undefined;
-  if (!previous) {
-    const { TraceError } = await import('@tracekernel/schema');
-    throw new TraceError('E_NOT_FOUND', `retry of ${options.retryOf}: no run with that span_id in the store`);
-  }
+  const previous = lookup ? await lookup.startBySpan(options.retryOf, { task: taskFields(options.task).task_id }) : undefined;
+  if (!previous) throw new TraceError('E_NOT_FOUND', `retry of ${options.retryOf}: no run with that span_id in the store`);
   const meta = readRunStart(previous.metadata);
   const span = runSpanOf(previous);
   const attempt = meta.attempt + 1;
@@ -99,15 +96,6 @@ export async function resolveLineage(store: TraceStore | null, options: RunOptio
     retryOf: span,
     idempotencyKey: options.idempotencyKey ?? attemptKey(meta.idempotency_key, attempt),
   };
-}
-
-export async function findStartBySpan(store: TraceStore, span: string): Promise<TraceEvent | undefined> {
-  const id = span.trim().toLowerCase();
-  if (/^[0-9a-f-]{36}$/.test(id)) {
-    const [event] = await store.get([id]);
-    if (event && event.primitive === 'run' && event.type === 'start' && runSpanOf(event) === id) return event;
-  }
-  return (await store.query({ kinds: ['run.start'] })).find((event) => runSpanOf(event) === span.trim());
 }
 
 /**
