@@ -90,7 +90,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
     });
 
     it('a name used only by private events resolves to nothing unless includePrivate', async () => {
-      story();
+      await story();
       expect(await resolveSubject(f.store, 'ghost')).toEqual([]);
       expect(await resolveSubject(f.store, 'ghost', { includePrivate: true })).toEqual([{ kind: 'agent', id: 'ghost' }]);
     });
