@@ -64,3 +64,15 @@ export async function schemaBytes(url) {
     return Number(rows[0].bytes);
   });
 }
+
+/** Bytes of each table and index in the URL's search_path schema, largest first (for docs/postgres.md). */
+export async function relationSizes(url) {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query(`
+      SELECT c.relname AS name, c.relkind AS kind, pg_relation_size(c.oid)::int8 AS bytes
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'i') AND n.nspname = current_schema()
+      ORDER BY pg_relation_size(c.oid) DESC`);
+    return Object.fromEntries(rows.map((row) => [`${row.kind === 'i' ? 'index' : 'table'} ${row.name}`, Number(row.bytes)]));
+  });
+}

@@ -5,7 +5,7 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { EventCatalog } from '@tracekernel/schema';
 import { SqliteTraceStore, openStoreAt } from '@tracekernel/store';
 import { args, report, round } from '../lib/child.js';
-import { isPostgresUrl, schemaBytes, withClient } from '../lib/pg-bench.js';
+import { isPostgresUrl, relationSizes, schemaBytes, withClient } from '../lib/pg-bench.js';
 import { createSwarm } from '../lib/swarm-data.js';
 
 const { db: path, events, via = 'sdk', batch = '1000', tracers: tracersMode = 'agents', manifest: manifestPath = `${path}.manifest.json` } = args();
@@ -104,6 +104,7 @@ if (postgres) {
     const { rows } = await client.query(`SELECT to_regclass('events') IS NOT NULL AS made`);
     return rows[0].made ? Number((await client.query('SELECT count(*) AS n FROM events')).rows[0].n) : 0;
   });
+  if (extra.stored > 0) extra.relation_bytes = await relationSizes(path);
 }
 const manifest = swarm.manifest();
 writeFileSync(manifestPath, JSON.stringify(manifest));
