@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --keep] [-- --profile]`: tracekernel beside its baselines, measured in one run.
+// `npm run bench [-- --quick] [-- --keep] [-- --profile] [-- --store postgres://…]` (PostgreSQL: bench/run-postgres.js): tracekernel beside its baselines, measured in one run.
 // Every figure that has a baseline is reported as a ratio to it, because this machine is noisy.
 // Each ingest and emit measure runs in its own process (peak RSS and caches are per measure).
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,17 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile'); // node --cpu-prof for every measure (main and writer threads)
 const keep = argv.includes('--keep') || profile;
+const storeAt = argv.indexOf('--store');
+if (storeAt >= 0) {
+  const url = argv[storeAt + 1];
+  if (!url || !/^postgres(ql)?:\/\//i.test(url)) {
+    process.stderr.write('bench: --store expects a postgres:// URL of a server to create a scratch database on\n');
+    process.exit(2);
+  }
+  const { runPostgres } = await import('./run-postgres.js');
+  await runPostgres({ url, quick, profile });
+  process.exit(0);
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 

@@ -20,11 +20,11 @@ export function args(argv = process.argv.slice(2)) {
  * Runs one measure in its own process, so that peak RSS, the heap and SQLite's caches belong to
  * that measure alone. Resolves with the object the child passed to report().
  */
-export function runMeasure(script, options = {}, nodeFlags = []) {
+export function runMeasure(script, options = {}, nodeFlags = [], cwd = undefined) {
   const path = fileURLToPath(new URL(`../measures/${script}`, import.meta.url));
   const argv = Object.entries(options).flatMap(([key, value]) => [`--${key}`, String(value)]);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, path, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeFlags, path, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], cwd });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.on('error', reject);

@@ -1,16 +1,20 @@
 // Ingest into a fresh tracekernel store: through the SDK (`--via sdk`, what agents do) or straight
-// into SqliteTraceStore.appendSync (`--via store`, the store's own cost without the SDK).
+// into the store (`--via store`: SqliteTraceStore.appendSync, or `await store.append` on a
+// PostgreSQL URL; the store's own cost without the SDK).
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { EventCatalog } from '@tracekernel/schema';
-import { SqliteTraceStore } from '@tracekernel/store';
+import { SqliteTraceStore, openStoreAt } from '@tracekernel/store';
 import { args, report, round } from '../lib/child.js';
+import { isPostgresUrl, relationSizes, schemaBytes, withClient } from '../lib/pg-bench.js';
 import { createSwarm } from '../lib/swarm-data.js';
 
-const { db: path, events, via = 'sdk', batch = '1000', tracers: tracersMode = 'agents' } = args();
+const { db: path, events, via = 'sdk', batch = '1000', tracers: tracersMode = 'agents', manifest: manifestPath = `${path}.manifest.json` } = args();
+const postgres = isPostgresUrl(path);
 const swarm = createSwarm({ events: Number(events) });
-for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+if (!postgres) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 
 async function viaStore() {
+  if (postgres) return viaAsyncStore();
   const store = SqliteTraceStore.open({ path, mode: 'write' });
   const catalog = new EventCatalog();
   const size = Number(batch);
@@ -29,6 +33,30 @@ async function viaStore() {
     }
   }
   if (prepared.length > 0) store.appendSync(prepared);
+  await store.close();
+  return { seconds: (performance.now() - started) / 1000 };
+}
+
+/** The asynchronous store (PostgreSQL): one batch in flight at a time, as the SDK's writer does. */
+async function viaAsyncStore() {
+  const store = await openStoreAt(path, { mode: 'write' });
+  const catalog = new EventCatalog();
+  const size = Number(batch);
+  const started = performance.now();
+  let prepared = [];
+  for (let e; (e = swarm.next()); ) {
+    const p = catalog.prepare({
+      primitive: e.primitive, type: e.type, agent_id: e.agent, target_id: e.target, session_id: e.session,
+      ts: e.ts, parent_event_id: e.parent, causes: e.causes, metadata: e.metadata,
+    });
+    swarm.commit(p.event.id);
+    prepared.push(p);
+    if (prepared.length === size) {
+      await store.append(prepared);
+      prepared = [];
+    }
+  }
+  if (prepared.length > 0) await store.append(prepared);
   await store.close();
   return { seconds: (performance.now() - started) / 1000 };
 }
@@ -70,9 +98,19 @@ async function viaSdk() {
 }
 
 const { seconds, ...extra } = via === 'store' ? await viaStore() : await viaSdk();
+if (postgres) {
+  // What reached the server: an SDK that cannot write to PostgreSQL must not pass for a fast one.
+  extra.stored = await withClient(path, async (client) => {
+    const { rows } = await client.query(`SELECT to_regclass('events') IS NOT NULL AS made`);
+    return rows[0].made ? Number((await client.query('SELECT count(*) AS n FROM events')).rows[0].n) : 0;
+  });
+  if (extra.stored > 0) extra.relation_bytes = await relationSizes(path);
+}
 const manifest = swarm.manifest();
-writeFileSync(`${path}.manifest.json`, JSON.stringify(manifest));
-const bytes = statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+writeFileSync(manifestPath, JSON.stringify(manifest));
+const bytes = postgres
+  ? await schemaBytes(path)
+  : statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
 report({
   via,
   events: manifest.events,

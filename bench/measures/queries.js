@@ -1,20 +1,26 @@
 // Read benchmarks on an ingested tracekernel store, each beside the same question asked of the
 // naive schema. Latencies are per call on a warm store (the way `trace` and dashboards ask).
+// Either side may be a SQLite file or a PostgreSQL URL (then --tk-manifest and --naive-manifest
+// say where its ingest left the manifest).
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import * as projector from '@tracekernel/projector';
-import { SqliteTraceStore } from '@tracekernel/store';
+import { openStoreAt } from '@tracekernel/store';
 import { args, percentile, median, report, round } from '../lib/child.js';
 import { openExisting } from '../lib/naive-schema.js';
+import { isPostgresUrl } from '../lib/pg-bench.js';
 import { querySubjects } from '../lib/swarm-data.js';
 
-const { tk: tkPath, naive: naivePath, count: countArg = '500', reps: repsArg = '10' } = args();
+const {
+  tk: tkPath, naive: naivePath, count: countArg = '500', reps: repsArg = '10',
+  'tk-manifest': tkManifestPath = `${tkPath}.manifest.json`, 'naive-manifest': naiveManifestPath = `${naivePath}.manifest.json`,
+} = args();
 const count = Number(countArg);
 const reps = Number(repsArg);
-const tkManifest = JSON.parse(readFileSync(`${tkPath}.manifest.json`, 'utf8'));
-const naiveManifest = JSON.parse(readFileSync(`${naivePath}.manifest.json`, 'utf8'));
+const tkManifest = JSON.parse(readFileSync(tkManifestPath, 'utf8'));
+const naiveManifest = JSON.parse(readFileSync(naiveManifestPath, 'utf8'));
 const subjects = querySubjects({ count, ...tkManifest });
-const store = SqliteTraceStore.open({ path: tkPath, mode: 'read' });
-const naive = openExisting(naivePath);
+const store = await openStoreAt(tkPath, { mode: 'read' });
 
 async function time(fn) {
   const started = process.hrtime.bigint();
@@ -38,33 +44,69 @@ async function latencies(n, fn, warmup = Math.min(20, n)) {
 
 // ---- naive schema: the same questions in plain SQL on text ids ---------------------------------
 const naiveRow = (row) => ({ ...row, metadata: JSON.parse(row.metadata) });
-const naiveTargetEvents = naive.prepare('SELECT * FROM events WHERE target_id = ? ORDER BY timestamp, id');
-const naiveCaused = naive.prepare(`
-  WITH RECURSIVE caused(id) AS (
-    SELECT value FROM json_each(?)
-    UNION SELECT e.id FROM events e JOIN caused c ON e.parent_event_id = c.id)
-  SELECT e.* FROM caused c CROSS JOIN events e ON e.id = c.id ORDER BY e.timestamp, e.id`);
-const naiveAgentSince = naive.prepare(
-  'SELECT * FROM events WHERE agent_id = ? AND timestamp >= ? ORDER BY timestamp DESC, id DESC LIMIT ?');
-const naiveSubtree = naive.prepare(`
-  WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT e.id FROM events e JOIN sub ON e.parent_event_id = sub.id)
-  SELECT e.* FROM sub CROSS JOIN events e ON e.id = sub.id`);
-const naiveAncestors = naive.prepare(`
-  WITH RECURSIVE up(id, depth) AS (
-    SELECT ?, 0 UNION ALL SELECT e.parent_event_id, up.depth + 1 FROM up JOIN events e ON e.id = up.id WHERE e.parent_event_id IS NOT NULL)
-  SELECT e.*, up.depth FROM up JOIN events e ON e.id = up.id ORDER BY up.depth DESC`);
+const naive = isPostgresUrl(naivePath) ? await naivePostgres(naivePath) : naiveSqlite(naivePath);
 
-/** A task's events and everything they caused: what the projector's task timeline shows, minus subtasks (the naive schema cannot find them without a scan). */
-function naiveTaskTimeline(task) {
-  const own = naiveTargetEvents.all(task);
-  return naiveCaused.all(JSON.stringify(own.map((row) => row.id))).map(naiveRow);
+function naiveSqlite(path) {
+  const db = openExisting(path);
+  const targetEvents = db.prepare('SELECT * FROM events WHERE target_id = ? ORDER BY timestamp, id');
+  const caused = db.prepare(`
+    WITH RECURSIVE caused(id) AS (
+      SELECT value FROM json_each(?)
+      UNION SELECT e.id FROM events e JOIN caused c ON e.parent_event_id = c.id)
+    SELECT e.* FROM caused c CROSS JOIN events e ON e.id = c.id ORDER BY e.timestamp, e.id`);
+  const agentSince = db.prepare('SELECT * FROM events WHERE agent_id = ? AND timestamp >= ? ORDER BY timestamp DESC, id DESC LIMIT ?');
+  const subtree = db.prepare(`
+    WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL SELECT e.id FROM events e JOIN sub ON e.parent_event_id = sub.id)
+    SELECT e.* FROM sub CROSS JOIN events e ON e.id = sub.id`);
+  const ancestors = db.prepare(`
+    WITH RECURSIVE up(id, depth) AS (
+      SELECT ?, 0 UNION ALL SELECT e.parent_event_id, up.depth + 1 FROM up JOIN events e ON e.id = up.id WHERE e.parent_event_id IS NOT NULL)
+    SELECT e.*, up.depth FROM up JOIN events e ON e.id = up.id ORDER BY up.depth DESC`);
+  return {
+    targetEvents: async (task) => targetEvents.all(task),
+    caused: async (ids) => caused.all(JSON.stringify(ids)),
+    agentSince: async (agent, since, limit) => agentSince.all(agent, since, limit),
+    subtree: async (root) => subtree.all(root),
+    ancestors: async (tip) => ancestors.all(tip),
+    close: async () => db.close(),
+  };
 }
 
-function naiveCausality(rootId) {
-  const rows = naiveSubtree.all(rootId).map(naiveRow);
+/** The same statements in PostgreSQL's SQL, prepared once (named statements) over one connection. */
+async function naivePostgres(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const ask = (name, text) => async (...values) => (await client.query({ name, text, values })).rows;
+  return {
+    targetEvents: ask('target', 'SELECT * FROM events WHERE target_id = $1 ORDER BY timestamp, id'),
+    caused: ask('caused', `
+      WITH RECURSIVE caused(id) AS (
+        SELECT unnest($1::text[])
+        UNION SELECT e.id FROM events e JOIN caused c ON e.parent_event_id = c.id)
+      SELECT e.* FROM caused c JOIN events e ON e.id = c.id ORDER BY e.timestamp, e.id`),
+    agentSince: ask('agent', 'SELECT * FROM events WHERE agent_id = $1 AND timestamp >= $2 ORDER BY timestamp DESC, id DESC LIMIT $3'),
+    subtree: ask('subtree', `
+      WITH RECURSIVE sub(id) AS (SELECT $1::text UNION ALL SELECT e.id FROM events e JOIN sub ON e.parent_event_id = sub.id)
+      SELECT e.* FROM sub JOIN events e ON e.id = sub.id`),
+    ancestors: ask('ancestors', `
+      WITH RECURSIVE up(id, depth) AS (
+        SELECT $1::text, 0 UNION ALL SELECT e.parent_event_id, up.depth + 1 FROM up JOIN events e ON e.id = up.id WHERE e.parent_event_id IS NOT NULL)
+      SELECT e.*, up.depth FROM up JOIN events e ON e.id = up.id ORDER BY up.depth DESC`),
+    close: () => client.end(),
+  };
+}
+
+/** A task's events and everything they caused: what the projector's task timeline shows, minus subtasks (the naive schema cannot find them without a scan). */
+async function naiveTaskTimeline(task) {
+  const own = await naive.targetEvents(task);
+  return (await naive.caused(own.map((row) => row.id))).map(naiveRow);
+}
+
+async function naiveCausality(rootId) {
+  const rows = (await naive.subtree(rootId)).map(naiveRow);
   const nodes = new Map(rows.map((row) => [row.id, { event: row, children: [] }]));
   for (const node of nodes.values()) nodes.get(node.event.parent_event_id)?.children.push(node);
-  const order = (a, b) => a.event.timestamp - b.event.timestamp || (a.event.id < b.event.id ? -1 : 1);
+  const order = (a, b) => Number(a.event.timestamp) - Number(b.event.timestamp) || (a.event.id < b.event.id ? -1 : 1);
   for (const node of nodes.values()) node.children.sort(order);
   return { root: nodes.get(rootId), size: nodes.size };
 }
@@ -75,13 +117,13 @@ const countNodes = (node) => 1 + node.children.reduce((sum, child) => sum + coun
 const out = { events: tkManifest.events, count, reps };
 
 out.timeline = await latencies(count, async (i) => (await projector.timeline(store, { task: subjects.tasks[i] })).entries.length);
-out.naive_timeline = await latencies(count, async (i) => naiveTaskTimeline(subjects.tasks[i]).length);
+out.naive_timeline = await latencies(count, async (i) => (await naiveTaskTimeline(subjects.tasks[i])).length);
 out.store_task_events = await latencies(count, async (i) => (await store.query({ targets: [subjects.tasks[i]] })).length);
 
 out.agent_since = await latencies(count, async (i) =>
   (await projector.timeline(store, { agent: subjects.agents[i], since: subjects.since[i], limit: 100 })).entries.length);
 out.naive_agent_since = await latencies(count, async (i) =>
-  naiveAgentSince.all(subjects.agents[i], subjects.since[i], 100).map(naiveRow).length);
+  (await naive.agentSince(subjects.agents[i], subjects.since[i], 100)).map(naiveRow).length);
 
 /** Records a failing measure as an error instead of losing the whole run. */
 async function guarded(name, fn) {
@@ -125,12 +167,12 @@ await guarded('ancestors_500', async () => {
 const naiveAncestorRuns = [];
 let naiveChainLength = 0;
 for (let i = 0; i <= reps * 5; i++) {
-  const t = await time(() => naiveAncestors.all(naiveManifest.chainTip).map(naiveRow));
+  const t = await time(async () => (await naive.ancestors(naiveManifest.chainTip)).map(naiveRow));
   if (i > 0) naiveAncestorRuns.push(t.ms);
   naiveChainLength = t.result.length;
 }
 out.naive_ancestors_500 = { median: round(median(naiveAncestorRuns), 2), chain: naiveChainLength };
 
 await store.close();
-naive.close();
+await naive.close();
 report(out);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventIdAt, type TraceEvent } from '@tracekernel/schema';
 import { buildCausalityTree, causality, type CausalityNode } from '@tracekernel/projector';
-import { minute, openFixture, paymentStory, type Fixture, type Story } from './store-fixture.js';
+import { DIALECTS, fixtures, minute, paymentStory, type Fixture, type Story } from './store-fixture.js';
 
 /** Every event id in the tree, depth first; duplicates would show up twice. */
 function allIds(node: CausalityNode): string[] {
@@ -17,112 +17,115 @@ function find(node: CausalityNode, id: string): CausalityNode | undefined {
 }
 const childIds = (node: CausalityNode | undefined) => node!.children.map((child) => child.event.id);
 
-let f: Fixture;
-let s: Story;
-beforeEach(() => {
-  f = openFixture();
-  s = paymentStory(f);
-});
-afterEach(() => f.cleanup());
-
-describe('causality from the store', () => {
-  it('for a task: the chain from the root cause to its create_task, then the whole subtree', async () => {
-    const c = await causality(f.store, 'task-abc123', f.catalog);
-    expect(c.focus).toBe(s.create.id);
-    expect(c.heading).toBe('Causality chain for task-abc123:');
-    expect(c.root.event.id).toBe(s.ask.id);
-    expect(c.root.missingParent).toBeNull();
-    expect(c.root.description).toBe('pm posted to #payments: "we need payments"');
-    expect(childIds(c.root)).toEqual([s.notes.id]);
-    expect(childIds(find(c.root, s.notes.id))).toEqual([s.create.id]);
-    expect(childIds(find(c.root, s.create.id))).toEqual(s.subs.map((e) => e.id).sort());
-    expect(childIds(find(c.root, s.subs[0]!.id))).toEqual([s.claim1.id]);
-    expect(childIds(find(c.root, s.blockedMsg.id))).toEqual([s.stripeNote.id, s.block.id]);
-    expect(childIds(find(c.root, s.block.id))).toEqual([s.answer.id]);
-    expect(childIds(find(c.root, s.answer.id))).toEqual([s.claim2.id]);
-    expect(childIds(find(c.root, s.claim2.id))).toEqual([s.complete.id]);
-    expect(childIds(find(c.root, s.complete.id))).toEqual([s.discovery.id]);
+describe.each(DIALECTS)('%s', (dialect) => {
+  const open = fixtures(dialect);
+  let f: Fixture;
+  let s: Story;
+  beforeEach(async () => {
+    f = await open();
+    s = await paymentStory(f);
   });
+  afterEach(() => f.cleanup());
 
-  it('shows fan-in as links and never duplicates a subtree', async () => {
-    const c = await causality(f.store, 'task-abc123');
-    const ids = allIds(c.root);
-    expect(new Set(ids).size).toBe(ids.length);
-    // The retry hangs under its parent (the answer) and links to the block it also answers.
-    expect(find(c.root, s.claim2.id)!.links).toEqual([s.block.id]);
-    // The discovery's parent (a wake) is outside the tree: it hangs under its cause and links to the wake.
-    expect(find(c.root, s.discovery.id)!.links).toEqual([s.wake.id]);
-    expect(find(c.root, s.complete.id)!.links).toEqual([]);
-    for (const event of [s.wake, s.wake2, s.lunch, s.other, s.subsub]) expect(ids).not.toContain(event.id);
-  });
+  describe('causality from the store', () => {
+    it('for a task: the chain from the root cause to its create_task, then the whole subtree', async () => {
+      const c = await causality(f.store, 'task-abc123', f.catalog);
+      expect(c.focus).toBe(s.create.id);
+      expect(c.heading).toBe('Causality chain for task-abc123:');
+      expect(c.root.event.id).toBe(s.ask.id);
+      expect(c.root.missingParent).toBeNull();
+      expect(c.root.description).toBe('pm posted to #payments: "we need payments"');
+      expect(childIds(c.root)).toEqual([s.notes.id]);
+      expect(childIds(find(c.root, s.notes.id))).toEqual([s.create.id]);
+      expect(childIds(find(c.root, s.create.id))).toEqual(s.subs.map((e) => e.id).sort());
+      expect(childIds(find(c.root, s.subs[0]!.id))).toEqual([s.claim1.id]);
+      expect(childIds(find(c.root, s.blockedMsg.id))).toEqual([s.stripeNote.id, s.block.id]);
+      expect(childIds(find(c.root, s.block.id))).toEqual([s.answer.id]);
+      expect(childIds(find(c.root, s.answer.id))).toEqual([s.claim2.id]);
+      expect(childIds(find(c.root, s.claim2.id))).toEqual([s.complete.id]);
+      expect(childIds(find(c.root, s.complete.id))).toEqual([s.discovery.id]);
+    });
 
-  it('for an event: its ancestors above and its subtree below, focus on that event', async () => {
-    const c = await causality(f.store, s.block.id.toUpperCase());
-    expect(c.focus).toBe(s.block.id);
-    expect(c.heading).toBe(`Causality chain for ${s.block.id}:`);
-    expect(c.root.event.id).toBe(s.ask.id);
-    const path = [s.ask, s.notes, s.create, s.subs[0]!, s.claim1, s.blockedMsg, s.block];
-    let node = c.root;
-    for (const event of path.slice(1)) node = node.children.find((child) => child.event.id === event.id)!;
-    expect(node.event.id).toBe(s.block.id);
-    // Only the path is shown above the focus: no siblings of the chain.
-    expect(childIds(find(c.root, s.create.id))).toEqual([s.subs[0]!.id]);
-    expect(childIds(find(c.root, s.blockedMsg.id))).toEqual([s.block.id]);
-    expect(allIds(node)).toEqual([s.block.id, s.answer.id, s.claim2.id, s.complete.id, s.discovery.id]);
-  });
+    it('shows fan-in as links and never duplicates a subtree', async () => {
+      const c = await causality(f.store, 'task-abc123');
+      const ids = allIds(c.root);
+      expect(new Set(ids).size).toBe(ids.length);
+      // The retry hangs under its parent (the answer) and links to the block it also answers.
+      expect(find(c.root, s.claim2.id)!.links).toEqual([s.block.id]);
+      // The discovery's parent (a wake) is outside the tree: it hangs under its cause and links to the wake.
+      expect(find(c.root, s.discovery.id)!.links).toEqual([s.wake.id]);
+      expect(find(c.root, s.complete.id)!.links).toEqual([]);
+      for (const event of [s.wake, s.wake2, s.lunch, s.other, s.subsub]) expect(ids).not.toContain(event.id);
+    });
 
-  it('an event without parent or descendants is a tree of one', async () => {
-    const c = await causality(f.store, s.lunch.id);
-    expect(c.root).toMatchObject({ children: [], links: [], missingParent: null });
-    expect(c.root.event.id).toBe(s.lunch.id);
-  });
+    it('for an event: its ancestors above and its subtree below, focus on that event', async () => {
+      const c = await causality(f.store, s.block.id.toUpperCase());
+      expect(c.focus).toBe(s.block.id);
+      expect(c.heading).toBe(`Causality chain for ${s.block.id}:`);
+      expect(c.root.event.id).toBe(s.ask.id);
+      const path = [s.ask, s.notes, s.create, s.subs[0]!, s.claim1, s.blockedMsg, s.block];
+      let node = c.root;
+      for (const event of path.slice(1)) node = node.children.find((child) => child.event.id === event.id)!;
+      expect(node.event.id).toBe(s.block.id);
+      // Only the path is shown above the focus: no siblings of the chain.
+      expect(childIds(find(c.root, s.create.id))).toEqual([s.subs[0]!.id]);
+      expect(childIds(find(c.root, s.blockedMsg.id))).toEqual([s.block.id]);
+      expect(allIds(node)).toEqual([s.block.id, s.answer.id, s.claim2.id, s.complete.id, s.discovery.id]);
+    });
 
-  it('shows a parent missing from the store on the topmost node, and the parent once it is stored', async () => {
-    const parentId = eventIdAt(minute(100));
-    const child = f.emit({ primitive: 'spawn', type: 'wake', ts: minute(101), agent_id: 'late', parent_event_id: parentId });
-    const grandchild = f.emit({ primitive: 'spawn', type: 'sleep', ts: minute(102), agent_id: 'late', parent_event_id: child.id });
-    const before = await causality(f.store, grandchild.id);
-    expect(before.root.event.id).toBe(child.id);
-    expect(before.root.missingParent).toBe(parentId);
-    expect(before.root.links).toEqual([]);
-    expect(childIds(before.root)).toEqual([grandchild.id]);
+    it('an event without parent or descendants is a tree of one', async () => {
+      const c = await causality(f.store, s.lunch.id);
+      expect(c.root).toMatchObject({ children: [], links: [], missingParent: null });
+      expect(c.root.event.id).toBe(s.lunch.id);
+    });
 
-    // The parent arrives after its child (another process flushed later).
-    const parent = f.emit({ id: parentId, primitive: 'spawn', type: 'spawn', ts: minute(100), agent_id: 'boss', target_id: 'late' });
-    const after = await causality(f.store, grandchild.id);
-    expect(after.root.event.id).toBe(parent.id);
-    expect(after.root.missingParent).toBeNull();
-    expect(allIds(after.root)).toEqual([parent.id, child.id, grandchild.id]);
-    const fromParent = await causality(f.store, parent.id);
-    expect(allIds(fromParent.root)).toEqual([parent.id, child.id, grandchild.id]);
-  });
+    it('shows a parent missing from the store on the topmost node, and the parent once it is stored', async () => {
+      const parentId = eventIdAt(minute(100));
+      const child = await f.emit({ primitive: 'spawn', type: 'wake', ts: minute(101), agent_id: 'late', parent_event_id: parentId });
+      const grandchild = await f.emit({ primitive: 'spawn', type: 'sleep', ts: minute(102), agent_id: 'late', parent_event_id: child.id });
+      const before = await causality(f.store, grandchild.id);
+      expect(before.root.event.id).toBe(child.id);
+      expect(before.root.missingParent).toBe(parentId);
+      expect(before.root.links).toEqual([]);
+      expect(childIds(before.root)).toEqual([grandchild.id]);
 
-  it('shows a cause removed by retention as pruned, not missing, and keeps the tree whole', async () => {
-    const neverStored = eventIdAt(minute(3));
-    const parent = f.emit({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'old' });
-    const cause = f.emit({ primitive: 'spawn', type: 'wake', ts: minute(2), agent_id: 'old' });
-    const child = f.emit({ primitive: 'spawn', type: 'sleep', ts: minute(500), agent_id: 'new', parent_event_id: parent.id, causes: [cause.id, neverStored] });
-    const effect = f.emit({ primitive: 'spawn', type: 'wake', ts: minute(501), agent_id: 'new', parent_event_id: child.id });
-    await f.store.prune({ olderThan: minute(400), includeRuns: true });
+      // The parent arrives after its child (another process flushed later).
+      const parent = await f.emit({ id: parentId, primitive: 'spawn', type: 'spawn', ts: minute(100), agent_id: 'boss', target_id: 'late' });
+      const after = await causality(f.store, grandchild.id);
+      expect(after.root.event.id).toBe(parent.id);
+      expect(after.root.missingParent).toBeNull();
+      expect(allIds(after.root)).toEqual([parent.id, child.id, grandchild.id]);
+      const fromParent = await causality(f.store, parent.id);
+      expect(allIds(fromParent.root)).toEqual([parent.id, child.id, grandchild.id]);
+    });
 
-    const tree = await causality(f.store, effect.id);
-    expect(tree.root.event.id).toBe(child.id);
-    expect(tree.root).toMatchObject({ missingParent: null, prunedParent: parent.id, prunedLinks: [cause.id] });
-    expect(tree.root.links).toEqual([cause.id, neverStored]);
-    expect(allIds(tree.root)).toEqual([child.id, effect.id]);
-  });
+    it('shows a cause removed by retention as pruned, not missing, and keeps the tree whole', async () => {
+      const neverStored = eventIdAt(minute(3));
+      const parent = await f.emit({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'old' });
+      const cause = await f.emit({ primitive: 'spawn', type: 'wake', ts: minute(2), agent_id: 'old' });
+      const child = await f.emit({ primitive: 'spawn', type: 'sleep', ts: minute(500), agent_id: 'new', parent_event_id: parent.id, causes: [cause.id, neverStored] });
+      const effect = await f.emit({ primitive: 'spawn', type: 'wake', ts: minute(501), agent_id: 'new', parent_event_id: child.id });
+      await f.store.prune({ olderThan: minute(400), includeRuns: true });
 
-  it('focuses a task without create_task on its first ops event', async () => {
-    const claim = f.emit({ primitive: 'ops', type: 'claim_task', ts: minute(70), agent_id: 'a', target_id: 'task-imported' });
-    expect((await causality(f.store, 'task-imported')).focus).toBe(claim.id);
-  });
+      const tree = await causality(f.store, effect.id);
+      expect(tree.root.event.id).toBe(child.id);
+      expect(tree.root).toMatchObject({ missingParent: null, prunedParent: parent.id, prunedLinks: [cause.id] });
+      expect(tree.root.links).toEqual([cause.id, neverStored]);
+      expect(allIds(tree.root)).toEqual([child.id, effect.id]);
+    });
 
-  it('rejects an unknown event id and an invalid id', async () => {
-    await expect(causality(f.store, eventIdAt(minute(500)))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
-    await expect(causality(f.store, 'not-an-id')).rejects.toMatchObject({ code: 'E_INVALID_ID' });
-    await expect(causality(f.store, '')).rejects.toMatchObject({ code: 'E_INVALID_ID' });
-    // A name that exists, but not as a task, is not something causality can start from.
-    await expect(causality(f.store, 'payments')).rejects.toMatchObject({ code: 'E_INVALID_ID' });
+    it('focuses a task without create_task on its first ops event', async () => {
+      const claim = await f.emit({ primitive: 'ops', type: 'claim_task', ts: minute(70), agent_id: 'a', target_id: 'task-imported' });
+      expect((await causality(f.store, 'task-imported')).focus).toBe(claim.id);
+    });
+
+    it('rejects an unknown event id and an invalid id', async () => {
+      await expect(causality(f.store, eventIdAt(minute(500)))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+      await expect(causality(f.store, 'not-an-id')).rejects.toMatchObject({ code: 'E_INVALID_ID' });
+      await expect(causality(f.store, '')).rejects.toMatchObject({ code: 'E_INVALID_ID' });
+      // A name that exists, but not as a task, is not something causality can start from.
+      await expect(causality(f.store, 'payments')).rejects.toMatchObject({ code: 'E_INVALID_ID' });
+    });
   });
 });
 

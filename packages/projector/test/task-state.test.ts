@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventIdAt, type TraceEvent } from '@tracekernel/schema';
 import { foldTaskState, taskState } from '@tracekernel/projector';
-import { minute, openFixture, paymentStory, type Fixture, type Story } from './store-fixture.js';
+import { DIALECTS, fixtures, minute, paymentStory, type Fixture, type Story } from './store-fixture.js';
 
 let ts = 0;
 const ops = (type: string, agent: string, target: string, metadata: Record<string, string> = {}): TraceEvent => {
@@ -60,12 +60,13 @@ describe('foldTaskState (pure)', () => {
   });
 });
 
-describe('taskState from the store', () => {
+describe.each(DIALECTS)('%s: taskState from the store', (dialect) => {
+  const open = fixtures(dialect);
   let f: Fixture;
   let s: Story;
-  beforeEach(() => {
-    f = openFixture();
-    s = paymentStory(f);
+  beforeEach(async () => {
+    f = await open();
+    s = await paymentStory(f);
   });
   afterEach(() => f.cleanup());
 
@@ -84,8 +85,8 @@ describe('taskState from the store', () => {
   });
 
   it('shows a blocked task with its reason', async () => {
-    f.emit({ primitive: 'ops', type: 'claim_task', ts: minute(50), agent_id: 'haiku-2', target_id: 'task-sub2' });
-    f.emit({ primitive: 'ops', type: 'block_task', ts: minute(51), agent_id: 'haiku-2', target_id: 'task-sub2', metadata: { reason: 'flaky CI' } });
+    await f.emit({ primitive: 'ops', type: 'claim_task', ts: minute(50), agent_id: 'haiku-2', target_id: 'task-sub2' });
+    await f.emit({ primitive: 'ops', type: 'block_task', ts: minute(51), agent_id: 'haiku-2', target_id: 'task-sub2', metadata: { reason: 'flaky CI' } });
     expect(await taskState(f.store, 'task-sub2')).toMatchObject({ status: 'blocked', holder: 'haiku-2', blockedReason: 'flaky CI', claims: 1 });
   });
 

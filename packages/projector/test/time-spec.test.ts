@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveTime } from '@tracekernel/projector';
-import { minute, openFixture, paymentStory, T0, type Fixture, type Story } from './store-fixture.js';
+import { DIALECTS, fixtures, minute, paymentStory, T0, type Fixture, type Story } from './store-fixture.js';
 
 const now = Date.UTC(2025, 9, 22, 18, 0, 0);
 const at = (spec: string) => resolveTime(null, spec, { flag: '--since', now });
@@ -69,12 +69,13 @@ describe('resolveTime without a store', () => {
   });
 });
 
-describe('resolveTime "last wake"', () => {
+describe.each(DIALECTS)('%s: resolveTime "last wake"', (dialect) => {
+  const open = fixtures(dialect);
   let f: Fixture;
   let s: Story;
-  beforeEach(() => {
-    f = openFixture();
-    s = paymentStory(f);
+  beforeEach(async () => {
+    f = await open();
+    s = await paymentStory(f);
   });
   afterEach(() => f.cleanup());
 

@@ -108,6 +108,37 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(ids(await t.store.query({}))).toEqual([first.event.id, other.event.id]);
     });
 
+    it('a batch mixing new and skipped events reports each, and keeps no cause or task link of a skipped one', async () => {
+      const root = prepare({ primitive: 'ops', type: 'create_task', ts: minute(0), agent_id: 'a', target_id: 'task-root', metadata: { title: 'root' } });
+      const keyed = prepare({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'a', idempotency_key: 'k' });
+      await t.store.append([root, keyed]);
+      // A copy of root's id that names a cause and a parent task, and a new id under a stored key that does too.
+      const copy = prepare({
+        primitive: 'ops', type: 'create_task', id: root.event.id, ts: minute(0), agent_id: 'b', target_id: 'task-copy',
+        causes: [keyed.event.id], metadata: { title: 'copy', parent_task_id: 'task-root' },
+      });
+      const rekeyed = prepare({
+        primitive: 'ops', type: 'create_task', ts: minute(2), agent_id: 'b', target_id: 'task-rekeyed', idempotency_key: 'k',
+        causes: [root.event.id], metadata: { title: 'rekeyed', parent_task_id: 'task-root' },
+      });
+      const fresh = prepare({
+        primitive: 'ops', type: 'create_task', ts: minute(3), agent_id: 'b', target_id: 'task-fresh',
+        causes: [keyed.event.id], metadata: { title: 'fresh', parent_task_id: 'task-root' },
+      });
+      const twice = prepare({ primitive: 'spawn', type: 'sleep', ts: minute(4), agent_id: 'b' });
+      expect(await t.store.append([copy, rekeyed, fresh, twice, twice])).toEqual([
+        { id: root.event.id, inserted: false },
+        { id: keyed.event.id, inserted: false },
+        { id: fresh.event.id, inserted: true },
+        { id: twice.event.id, inserted: true },
+        { id: twice.event.id, inserted: false },
+      ]);
+      expect(ids(await t.store.query({}))).toEqual([root.event.id, keyed.event.id, fresh.event.id, twice.event.id]);
+      expect(await t.store.descendantTargets(['task-root'])).toEqual(['task-fresh']);
+      expect(ids(await t.store.descendants([keyed.event.id]))).toEqual([fresh.event.id]);
+      expect(ids(await t.store.descendants([root.event.id]))).toEqual([]);
+    });
+
     it('reuses names and kinds after the store is reopened', async () => {
       const before = await t.emit({ primitive: 'ops', type: 'create_task', ts: minute(0), agent_id: 'a', target_id: 'task-1', session_id: 's', metadata: { title: 'x' } });
       await t.store.close();

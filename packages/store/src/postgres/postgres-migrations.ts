@@ -25,6 +25,10 @@ interface Migration {
  * round trip per new name with many writers), and each row carries its writer's transaction id
  * (`xid8`) so that readers can follow the commit order without skipping a late commit.
  *
+ * Every index is one more b-tree write per event, so events carry only those a read needs: `seq`
+ * has no index of its own (it only orders rows within a transaction), and the commit-order index is
+ * on `xid` alone, which b-tree deduplication stores once per batch rather than once per row.
+ *
  * Events are not partitioned: PostgreSQL has no global unique index, and both the id and the
  * idempotency key must be unique across all time (see docs/postgres.md).
  */
@@ -36,7 +40,7 @@ const MIGRATIONS: readonly Migration[] = [
       INSERT INTO trace_meta (key, value) VALUES ('format', '${STORE_FORMAT}');
       CREATE TABLE trace_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
       CREATE TABLE events (
-        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
         xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
         id uuid NOT NULL,
         ts bigint NOT NULL,
@@ -58,7 +62,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_agent ON events (agent, ts, id) WHERE agent IS NOT NULL;
       CREATE INDEX events_by_target ON events (target, ts, id) WHERE target IS NOT NULL;
       CREATE INDEX events_by_parent ON events (parent_id) WHERE parent_id IS NOT NULL;
-      CREATE INDEX events_by_commit ON events (xid, seq);
+      CREATE INDEX events_by_commit ON events (xid);
       CREATE TABLE event_causes (cause uuid NOT NULL, event uuid NOT NULL, PRIMARY KEY (cause, event));
       CREATE TABLE target_links (parent text NOT NULL, child text NOT NULL, PRIMARY KEY (parent, child));
 

@@ -104,6 +104,8 @@ export class PostgresTraceStore implements TraceStore {
       parent: [] as (string | null)[], causes: [] as (string | null)[], key: [] as (string | null)[],
       version: [] as number[], private: [] as boolean[], metadata: [] as string[],
     };
+    // Target links travel with the event that states them, and are kept only if that event is inserted.
+    const links = { event: [] as string[], parent: [] as string[], child: [] as string[] };
     for (const { event, metadataJson } of events) {
       columns.id.push(event.id);
       columns.ts.push(event.ts);
@@ -118,12 +120,22 @@ export class PostgresTraceStore implements TraceStore {
       columns.version.push(event.schema_version);
       columns.private.push(event.private === true);
       columns.metadata.push(metadataJson);
+      const linkField = this.#linkFields.get(`${event.primitive}.${event.type}`);
+      const parentTarget = linkField === undefined ? undefined : event.metadata[linkField];
+      if (typeof parentTarget === 'string' && event.target_id !== null) {
+        links.event.push(event.id);
+        links.parent.push(parentTarget);
+        links.child.push(event.target_id);
+      }
     }
     try {
-      return await this.#db.transaction().execute(async (trx) => {
-        // unnest keeps the batch's order, and ON CONFLICT DO NOTHING skips a duplicate id or key
-        // (also one earlier in the same batch) after waiting for a concurrent writer of it.
-        const { rows: inserted } = await sql<{ id: string }>`
+      // One statement, so one round trip and one transaction whatever the batch's size: the
+      // events, their causes and their target links. unnest keeps the batch's order, and ON
+      // CONFLICT DO NOTHING skips a duplicate id or key (also one earlier in the same batch) after
+      // waiting for a concurrent writer of it. Only a count comes back, with the transaction's id
+      // to find the inserted rows by in the rare batch that had duplicates.
+      const { rows } = await sql<{ inserted: number; xid: string }>`
+        WITH ins AS (
           INSERT INTO events (id, ts, primitive, type, agent, target, session, parent_id, causes, idempotency_key, schema_version, private, metadata)
           SELECT id, ts, primitive, type, agent, target, session, parent_id, causes::uuid[], idempotency_key, schema_version, private, metadata::json
           FROM unnest(${columns.id}::uuid[], ${columns.ts}::int8[], ${columns.primitive}::text[], ${columns.type}::text[],
@@ -131,53 +143,57 @@ export class PostgresTraceStore implements TraceStore {
             ${columns.causes}::text[], ${columns.key}::text[], ${columns.version}::int2[], ${columns.private}::bool[], ${columns.metadata}::text[])
             AS t (id, ts, primitive, type, agent, target, session, parent_id, causes, idempotency_key, schema_version, private, metadata)
           ON CONFLICT DO NOTHING
-          RETURNING id::text AS id`.execute(trx);
-        const fresh = new Set(inserted.map((row) => row.id));
-        const results: AppendResult[] = [];
-        const causeFrom: string[] = [];
-        const causeTo: string[] = [];
-        const linkParent: string[] = [];
-        const linkChild: string[] = [];
-        const skippedKeys: string[] = [];
-        for (const { event } of events) {
-          if (!fresh.delete(event.id)) {
-            results.push({ id: event.id, inserted: false });
-            if (event.idempotency_key !== null) skippedKeys.push(event.idempotency_key);
-            continue;
-          }
-          results.push({ id: event.id, inserted: true });
-          for (const cause of event.causes) {
-            causeFrom.push(cause);
-            causeTo.push(event.id);
-          }
-          const linkField = this.#linkFields.get(`${event.primitive}.${event.type}`);
-          const parentTarget = linkField === undefined ? undefined : event.metadata[linkField];
-          if (typeof parentTarget === 'string' && event.target_id !== null) {
-            linkParent.push(parentTarget);
-            linkChild.push(event.target_id);
-          }
-        }
-        if (causeFrom.length > 0) {
-          await sql`INSERT INTO event_causes (cause, event) SELECT * FROM unnest(${causeFrom}::uuid[], ${causeTo}::uuid[])
-            ON CONFLICT DO NOTHING`.execute(trx);
-        }
-        if (linkParent.length > 0) {
-          await sql`INSERT INTO target_links (parent, child) SELECT * FROM unnest(${linkParent}::text[], ${linkChild}::text[])
-            ON CONFLICT DO NOTHING`.execute(trx);
-        }
-        if (skippedKeys.length > 0) {
-          const { rows } = await sql<{ id: string; key: string }>`
-            SELECT id::text AS id, idempotency_key AS key FROM events WHERE idempotency_key = ANY(${skippedKeys}::text[])`.execute(trx);
-          const owner = new Map(rows.map((row) => [row.key, row.id]));
-          events.forEach(({ event }, i) => {
-            if (!results[i]!.inserted && event.idempotency_key !== null) results[i]!.id = owner.get(event.idempotency_key) ?? event.id;
-          });
-        }
-        return results;
-      });
+          RETURNING id, causes
+        ),
+        fan_in AS (
+          INSERT INTO event_causes (cause, event)
+          SELECT DISTINCT unnest(ins.causes), ins.id FROM ins WHERE ins.causes IS NOT NULL
+          ON CONFLICT DO NOTHING
+        ),
+        linked AS (
+          INSERT INTO target_links (parent, child)
+          SELECT DISTINCT l.parent, l.child
+          FROM unnest(${links.event}::uuid[], ${links.parent}::text[], ${links.child}::text[]) AS l (event, parent, child)
+          WHERE l.event IN (SELECT id FROM ins)
+          ON CONFLICT DO NOTHING
+        )
+        SELECT (SELECT count(*) FROM ins)::int4 AS inserted, pg_current_xact_id()::text AS xid`.execute(this.#db);
+      const { inserted, xid } = rows[0]!;
+      if (inserted === events.length) return events.map(({ event }) => ({ id: event.id, inserted: true }));
+      return await this.#sortOutDuplicates(events, inserted, xid);
     } catch (error) {
       throw toTraceError(error, this.#url);
     }
+  }
+
+  /**
+   * A batch in which some events were skipped: the rows its transaction wrote say which went in
+   * (the first of two copies of an id in one batch, as unnest inserts in order), and a skipped
+   * event with an idempotency key reports the id stored under that key.
+   */
+  async #sortOutDuplicates(events: readonly PreparedEvent[], inserted: number, xid: string): Promise<AppendResult[]> {
+    const fresh = new Set<string>();
+    if (inserted > 0) {
+      const { rows } = await sql<{ id: string }>`SELECT id::text AS id FROM events
+        WHERE xid = ${xid}::xid8 AND id = ANY(${events.map(({ event }) => event.id)}::uuid[])`.execute(this.#db);
+      for (const row of rows) fresh.add(row.id);
+    }
+    const results: AppendResult[] = [];
+    const skippedKeys: string[] = [];
+    for (const { event } of events) {
+      const isNew = fresh.delete(event.id);
+      results.push({ id: event.id, inserted: isNew });
+      if (!isNew && event.idempotency_key !== null) skippedKeys.push(event.idempotency_key);
+    }
+    if (skippedKeys.length > 0) {
+      const { rows } = await sql<{ id: string; key: string }>`
+        SELECT id::text AS id, idempotency_key AS key FROM events WHERE idempotency_key = ANY(${skippedKeys}::text[])`.execute(this.#db);
+      const owner = new Map(rows.map((row) => [row.key, row.id]));
+      events.forEach(({ event }, i) => {
+        if (!results[i]!.inserted && event.idempotency_key !== null) results[i]!.id = owner.get(event.idempotency_key) ?? event.id;
+      });
+    }
+    return results;
   }
 
   // ---- reading -------------------------------------------------------------------------------
