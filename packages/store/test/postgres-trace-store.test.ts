@@ -119,6 +119,22 @@ describe('changes', () => {
     }, stores.database());
     await t.cleanup();
   });
+
+  it('is not held back by a transaction that another database runs on the same server', async () => {
+    const t = await stores.fresh();
+    const event = prepare({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'here' });
+    await admin(async (client) => {
+      // An xid assigned elsewhere and left open: under the snapshot's own xmin it would hide
+      // every later commit here until it ended.
+      await client.query('BEGIN');
+      await client.query('SELECT pg_current_xact_id()');
+      await t.store.append([event]);
+      const batch = await t.store.changes({});
+      expect(batch.events.map((stored) => stored.id)).toEqual([event.event.id]);
+      await client.query('ROLLBACK');
+    }, 'test');
+    await t.cleanup();
+  });
 });
 
 describe('the schema', () => {

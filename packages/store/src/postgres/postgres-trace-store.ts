@@ -366,10 +366,26 @@ export class PostgresTraceStore implements TraceStore {
     const limit = options.limit ?? 1_000;
     return this.#read(async () => {
       const conditions = this.#conditions(query, true) ?? [sql`false`];
-      // Only transactions below the snapshot's xmin are final: any later one may still commit
-      // with a smaller seq than rows already visible. Reading below it never skips a late commit.
+      // Only transactions below the oldest one still running are final: a later one may still
+      // commit with a smaller seq than rows already visible. Reading below it never skips a late
+      // commit. Transactions that another database's sessions run cannot write these tables, so
+      // they do not hold the horizon back (the snapshot's own xmin would: one long transaction
+      // anywhere on the server would stall every follower). An xid not known to be another
+      // database's is kept, which errs on the side of waiting.
       const { rows: horizonRows } = await sql<{ horizon: string; last: string | null }>`
-        WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
+        WITH s AS (SELECT pg_current_snapshot() AS snap),
+        elsewhere AS (
+          SELECT a.backend_xid AS x FROM pg_stat_activity a
+          WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database() AND a.datid IS NOT NULL
+          UNION ALL
+          SELECT p.transaction FROM pg_prepared_xacts p WHERE p.database <> current_database()
+        ),
+        h AS (
+          SELECT coalesce(
+            (SELECT min(r.x) FROM pg_snapshot_xip(s.snap) AS r(x) WHERE NOT EXISTS (SELECT 1 FROM elsewhere o WHERE o.x = xid(r.x))),
+            pg_snapshot_xmax(s.snap)) AS x
+          FROM s
+        )
         SELECT h.x::text AS horizon,
           (SELECT e.xid::text || ':' || e.seq FROM events e WHERE e.xid < h.x ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS last
         FROM h`.execute(this.#db);
