@@ -53,9 +53,9 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
    * Opens the store the way git finds `.git`: --db, then TRACE_DB, then the nearest .trace/trace.db.
    * `write` creates ./.trace/trace.db when none is found. The store is closed when the command ends.
    */
-  protected async openStore(mode: 'read' | 'write' = 'read'): Promise<SqliteTraceStore> {
+  protected async openStore(mode: 'read' | 'write' = 'read', options: { lockTimeoutMs?: number } = {}): Promise<SqliteTraceStore> {
     const { openStore } = await import('@tracekernel/store');
-    const store = openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env });
+    const store = openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env, ...options });
     this.#stores.push(store);
     return store;
   }

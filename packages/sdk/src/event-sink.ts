@@ -22,9 +22,11 @@ export class EventSink {
   readonly #report: (error: Error) => void;
   #store: SqliteTraceStore | undefined;
   #lastOpenAttempt = 0;
+  readonly #lockTimeoutMs: number | undefined;
 
-  constructor(storePath: string, report: (error: Error) => void) {
+  constructor(storePath: string, report: (error: Error) => void, lockTimeoutMs?: number) {
     this.#storePath = storePath;
+    this.#lockTimeoutMs = lockTimeoutMs;
     this.#spool = new Spool(storePath);
     this.#report = report;
   }
@@ -36,7 +38,11 @@ export class EventSink {
     if (now - this.#lastOpenAttempt < REOPEN_INTERVAL_MS) return undefined;
     this.#lastOpenAttempt = now;
     try {
-      this.#store = SqliteTraceStore.open({ path: this.#storePath, mode: 'write' });
+      this.#store = SqliteTraceStore.open({
+        path: this.#storePath,
+        mode: 'write',
+        ...(this.#lockTimeoutMs === undefined ? {} : { lockTimeoutMs: this.#lockTimeoutMs }),
+      });
     } catch (error) {
       this.#report(error as Error);
       return undefined;

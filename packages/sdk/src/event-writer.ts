@@ -13,6 +13,8 @@ export interface EventWriterOptions {
   flushIntervalMs: number;
   /** Bytes of events in flight; when full, emit waits for the writer instead of dropping. */
   bufferBytes: number;
+  /** How long a write waits for another process's write lock before the batch is spooled. */
+  lockTimeoutMs?: number;
   onError: (error: Error & { code?: string }) => void;
 }
 
@@ -51,6 +53,7 @@ export class EventWriter {
         storePath: options.storePath,
         batchSize: options.batchSize,
         flushIntervalMs: options.flushIntervalMs,
+        lockTimeoutMs: options.lockTimeoutMs,
       },
       // A group commit's decoded events are short-lived; a roomier young generation keeps them
       // out of the (much slower) old-generation collector.
@@ -137,7 +140,7 @@ export class EventWriter {
       this.#workerAlive = false;
       void this.#worker.terminate();
     }
-    const sink = new EventSink(this.#options.storePath, this.#options.onError);
+    const sink = new EventSink(this.#options.storePath, this.#options.onError, this.#options.lockTimeoutMs);
     try {
       drainRing(new RingConsumer(this.#memory), sink);
     } finally {

@@ -6,4 +6,5 @@ export { canonicalJson, configDigest, configFileDigest, inputDigest, gitHead, st
 export { slugOf, attemptKey, errorInfo, type RunOptions, type RunTask, type RunEnding, type RunLineage } from './run-metadata.js';
 export { RunStoreWriter, assertRunInvariants, type RunStart } from './run-store-writer.js';
 export { backfillRuns, type BackfillReport, type BackfillProblem, type BackfillOptions } from './run-backfill.js';
+export { recordEvent, type RecordEventOptions, type RecordedEvent } from './record-event.js';
 export { recordCommand, type CommandRunOptions, type CommandRunResult } from './run-command.js';

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
-import { EventCatalog, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
+import { EventCatalog, builtinPrimitives, isEventId, type PreparedEvent, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
 import { storePathForWriting } from '@tracekernel/store';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
@@ -23,6 +23,11 @@ export interface TracerOptions {
   bufferBytes?: number;
   /** How long the process 'exit' handler waits for the writer before spooling (default 10 s). */
   exitTimeoutMs?: number;
+  /**
+   * How long the writer waits for another process's write lock on the store before it spools a
+   * batch instead (default: about 50 busy timeouts of 10 s).
+   */
+  lockTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -64,7 +69,7 @@ interface TracerEvents {
 }
 
 /** Members of Tracer that a primitive's helper namespace must not shadow (e.g. a `run` primitive). */
-const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'storePath']);
+const TRACER_MEMBERS = new Set(['emit', 'record', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'storePath']);
 
 export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
 
@@ -100,6 +105,7 @@ export class Tracer {
         flushIntervalMs: options.flushIntervalMs ?? 20,
         bufferBytes: options.bufferBytes ?? 32 * 1024 * 1024,
         exitTimeoutMs: options.exitTimeoutMs ?? 10_000,
+        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       },
       (error) => {
         this.#lastError = error.message;
@@ -137,6 +143,18 @@ export class Tracer {
       metadata: fields.metadata ?? {},
       ...(fields.ts === undefined ? {} : { ts: fields.ts }),
     });
+    if (this.#closed) throw new Error('tracer is closed');
+    this.#writer.write(prepared);
+    this.#emitted++;
+    if (this.#bus.listenerCount('event') > 0) this.#bus.emit('event', prepared.event);
+    return prepared.event.id;
+  }
+
+  /**
+   * Records an event prepared (validated) elsewhere exactly as it is, with none of this tracer's
+   * defaults: for `trace emit`, which validates its input before it touches a store.
+   */
+  record(prepared: PreparedEvent): string {
     if (this.#closed) throw new Error('tracer is closed');
     this.#writer.write(prepared);
     this.#emitted++;

@@ -12,16 +12,17 @@ interface WriterWorkerData {
   storePath: string;
   batchSize: number;
   flushIntervalMs: number;
+  lockTimeoutMs: number | undefined;
 }
 
-const { memory, storePath, batchSize, flushIntervalMs } = workerData as WriterWorkerData;
+const { memory, storePath, batchSize, flushIntervalMs, lockTimeoutMs } = workerData as WriterWorkerData;
 prefaultRing(memory);
 const ring = new RingConsumer(memory);
 const control = ring.control;
 const sink = new EventSink(storePath, (error) => {
   Atomics.add(control, Control.ERRORS, 1);
   parentPort?.postMessage({ type: 'error', code: (error as { code?: string }).code ?? 'E_STORE', message: error.message });
-});
+}, lockTimeoutMs);
 
 Atomics.add(control, Control.REPLAYED, sink.replaySpool());
 

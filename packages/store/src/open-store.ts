@@ -7,6 +7,8 @@ export interface OpenStoreOptions extends LocateOptions {
   /** `write` creates `.trace/trace.db` in the working directory when no store is found. */
   mode?: 'read' | 'write';
   catalog?: EventCatalog;
+  /** How long a write waits for another process's write lock before it fails with E_STORE_LOCKED. */
+  lockTimeoutMs?: number;
 }
 
 /** Locates and opens the store the way the CLI and the SDK do. */
@@ -19,5 +21,10 @@ export function openStore(options: OpenStoreOptions = {}): SqliteTraceStore {
       `no trace store found in ${options.cwd ?? process.cwd()} or any parent directory (looked for .trace/trace.db; set --db or TRACE_DB)`,
     );
   }
-  return SqliteTraceStore.open({ path, mode, ...(options.catalog ? { catalog: options.catalog } : {}) });
+  return SqliteTraceStore.open({
+    path,
+    mode,
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+  });
 }
