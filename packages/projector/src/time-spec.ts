@@ -1,4 +1,4 @@
-import { TraceError } from '@tracekernel/schema';
+import { MAX_TS, TraceError, parseTime } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 
 export interface ResolveTimeOptions {
@@ -22,49 +22,21 @@ const UNITS: Record<string, number> = {
   w: 7 * DAY, wk: 7 * DAY, wks: 7 * DAY, week: 7 * DAY, weeks: 7 * DAY,
 };
 const RELATIVE = /^(\d+(?:\.\d+)?)\s*([a-z]+)(?:\s+ago)?$/;
-// Date, then optional time (T or space), then optional zone. A time without a zone is UTC, like
-// the times timelines print, so a line copied from `trace` output means the same instant.
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-const MAX_TS = 2 ** 48;
+const RELATIVE_FORMS = 'a relative time ("2h ago", "30m", "1d", "2 hours ago"), "now" or "last wake"';
 
-function parseIso(match: RegExpExecArray): number | undefined {
-  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'z'] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 2025-02-30 over into March: reject dates that do not exist.
-  if (new Date(local).getUTCDate() !== day) return undefined;
-  if (zone === 'z') return local;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  const offsetHours = Number(digits.slice(0, 2));
-  const offsetMinutes = Number(digits.slice(2) || '0');
-  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
-  return local - sign * (offsetHours * HOUR + offsetMinutes * MINUTE);
-}
-
-/** Parses a time spec that needs no store; undefined when it is not one of the store-free forms. */
-export function parseTimeSpec(spec: string, now: number): number | undefined {
-  const text = spec.trim().toLowerCase().replace(/\s+/g, ' ');
+/** `now` and relative times, which need no store; undefined for anything else. */
+function parseRelative(text: string, now: number): number | undefined {
   if (text === 'now') return now;
   const relative = RELATIVE.exec(text);
-  if (relative) {
-    const unit = UNITS[relative[2]!];
-    return unit === undefined ? undefined : Math.round(now - Number(relative[1]) * unit);
-  }
-  const iso = ISO.exec(text);
-  return iso ? parseIso(iso) : undefined;
+  if (!relative) return undefined;
+  const unit = UNITS[relative[2]!];
+  return unit === undefined ? undefined : Math.round(now - Number(relative[1]) * unit);
 }
 
 /**
- * Parses `--since`/`--until`: ISO times (`2025-10-22T14:00:00Z`, `2025-10-22 14:00:00`,
- * `2025-10-22`; no zone means UTC), relative times (`2h ago`, `30m`, `1d`, `90s`, `2 hours ago`, `1w`),
+ * Parses `--since`/`--until`: every absolute form of `parseTime` from @tracekernel/schema, the one
+ * parser of event times (ISO-8601 with or without an offset, no offset meaning UTC whatever `TZ`
+ * says; epoch milliseconds), relative times (`2h ago`, `30m`, `1d`, `90s`, `2 hours ago`, `1w`),
  * `now`, and `last wake` (the ts of `options.agent`'s latest spawn.wake, read from the store).
  *
  * @throws TraceError E_INVALID_TIME when the spec does not parse; E_USAGE for `last wake` without
@@ -73,19 +45,18 @@ export function parseTimeSpec(spec: string, now: number): number | undefined {
 export async function resolveTime(store: TraceStore | null, spec: string, options: ResolveTimeOptions): Promise<number> {
   const { flag } = options;
   const now = options.now ?? Date.now();
-  if (spec.trim().toLowerCase().replace(/\s+/g, ' ') === 'last wake') {
+  const text = spec.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (text === 'last wake') {
     if (!options.agent) throw new TraceError('E_USAGE', `${flag} "last wake" needs --agent`);
     if (store === null) throw new TraceError('E_NO_STORE', `${flag} "last wake" needs a trace store`);
     const [wake] = await store.query({ agent: options.agent, kinds: ['spawn.wake'], order: 'desc', limit: 1 });
     if (!wake) throw new TraceError('E_NOT_FOUND', `${flag} "last wake": ${options.agent} never woke (no spawn.wake events)`);
     return wake.ts;
   }
-  const ts = parseTimeSpec(spec, now);
-  if (ts === undefined || !Number.isFinite(ts) || ts < 0 || ts >= MAX_TS) {
-    throw new TraceError(
-      'E_INVALID_TIME',
-      `${flag}: could not parse "${spec}"; expected an ISO time, a relative time like "2h ago", or "last wake"`,
-    );
+  const relative = parseRelative(text, now);
+  if (relative === undefined) return parseTime(spec, flag, { otherForms: RELATIVE_FORMS });
+  if (!(relative >= 0 && relative <= MAX_TS)) {
+    throw new TraceError('E_INVALID_TIME', `${flag}: "${spec}" is out of range; event times start at 1970-01-01T00:00:00Z`);
   }
-  return ts;
+  return relative;
 }

@@ -43,13 +43,29 @@ describe('resolveTime without a store', () => {
     expect(await resolveTime(null, 'NOW', { flag: '--until', now })).toBe(now);
   });
 
-  it('rejects anything else with E_INVALID_TIME naming the flag', async () => {
-    for (const spec of ['xyz', '', '2h from now', '5 parsecs ago', '2025-13-01', '2025-02-30', '2025-10-22 25:00', '12345', 'yesterday']) {
+  it('takes epoch milliseconds, like --ts', async () => {
+    expect(await at('1761141600000')).toBe(T0);
+    expect(await at(' 1761141600000 ')).toBe(T0);
+  });
+
+  it('rejects anything else with E_INVALID_TIME naming the flag and every accepted form', async () => {
+    const specs = [
+      'xyz', '', '2h from now', '5 parsecs ago', '2025-13-01', '2025-02-30', '2025-10-22 25:00', 'yesterday',
+      '2025-10-22 junk', '2025-10-22T24:00:00Z', '2025-10-22T14:00:60Z', '2025-10-22T14:00:00+25:00', '-5', '1.5',
+    ];
+    for (const spec of specs) {
       await expect(resolveTime(null, spec, { flag: '--until', now })).rejects.toMatchObject({
         code: 'E_INVALID_TIME',
-        message: `--until: could not parse "${spec}"; expected an ISO time, a relative time like "2h ago", or "last wake"`,
+        message:
+          `--until: could not parse ${JSON.stringify(spec)}; expected an ISO-8601 time (2025-10-22T14:00:00Z, ` +
+          '2025-10-22 14:00:00.250+02:00, 2025-10-22 14:00, 2025-10-22; no offset means UTC) or epoch milliseconds, ' +
+          'or a relative time ("2h ago", "30m", "1d", "2 hours ago"), "now" or "last wake"',
       });
     }
+  });
+
+  it('rejects a relative time that falls before 1970', async () => {
+    await expect(at('100000d ago')).rejects.toMatchObject({ code: 'E_INVALID_TIME', message: expect.stringMatching(/^--since: "100000d ago" is out of range/) });
   });
 });
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { builtinPrimitives } from './builtin-catalog.js';
 import { compileDescription, type DescriptionTemplate } from './description-template.js';
-import { KIND_NAME, SCHEMA_VERSION, type JsonObject, type TraceEvent } from './envelope.js';
+import { KIND_NAME, MAX_CAUSES, MAX_METADATA_BYTES, SCHEMA_VERSION, type JsonObject, type TraceEvent } from './envelope.js';
 import { eventIdAt, eventIdTime, isEventId, lastEventIdTime, newEventId } from './event-id.js';
+import { MAX_TS, parseTime } from './parse-time.js';
 import { TraceError } from './trace-error.js';
 
 export interface EventTypeDefinition {
@@ -36,7 +37,8 @@ export interface EventInput {
   primitive: string;
   type: string;
   id?: string;
-  ts?: number;
+  /** Epoch ms, an ISO-8601 string or a Date, read by {@link parseTime}; by default now. */
+  ts?: number | string | Date;
   agent_id?: string | null;
   target_id?: string | null;
   session_id?: string | null;
@@ -53,7 +55,8 @@ export interface PreparedEvent {
 }
 
 const MAX_NAME_LENGTH = 512;
-const MAX_METADATA_BYTES = 1024 * 1024;
+/** Deeper metadata is refused: nothing needs it, and a circular object would otherwise never end the key check. */
+const MAX_METADATA_DEPTH = 512;
 
 interface RegisteredType {
   definition: EventTypeDefinition;
@@ -68,6 +71,43 @@ const describeUnknown = compileDescription('{agent} {primitive}.{type}[ {target}
 
 function issuePath(path: readonly PropertyKey[]): string {
   return ['metadata', ...path.map(String)].join('.');
+}
+
+/**
+ * The path of the first `__proto__` key in metadata, or undefined. JSON.parse keeps such a key as
+ * data, but zod (which validates every type's metadata) skips it and any `obj[key] = value` copy
+ * turns it into the object's prototype, so it would be dropped or change meaning: it is refused.
+ */
+function protoKeyPath(value: object, depth: number): string | undefined {
+  if (depth > MAX_METADATA_DEPTH) {
+    throw new TraceError('E_SCHEMA', `metadata: nested more than ${MAX_METADATA_DEPTH} levels deep, or circular`);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item !== 'object' || item === null) continue;
+      const path = protoKeyPath(item, depth + 1);
+      if (path !== undefined) return `${i}.${path}`;
+    }
+    return undefined;
+  }
+  if (Object.hasOwn(value, '__proto__')) return '__proto__';
+  for (const key in value) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (typeof item !== 'object' || item === null) continue;
+    const path = protoKeyPath(item, depth + 1);
+    if (path !== undefined) return `${key}.${path}`;
+  }
+  return undefined;
+}
+
+/**
+ * UTF-8 bytes never number fewer than UTF-16 units nor more than three per unit, so only JSON
+ * between a third of the limit and the limit is counted byte by byte.
+ */
+function metadataTooLarge(json: string): boolean {
+  if (json.length <= MAX_METADATA_BYTES / 3) return false;
+  return json.length > MAX_METADATA_BYTES || Buffer.byteLength(json, 'utf8') > MAX_METADATA_BYTES;
 }
 
 function checkName(value: unknown, field: string): string | null {
@@ -164,6 +204,13 @@ export class EventCatalog {
     if (typeof metadata !== 'object' || Array.isArray(metadata)) {
       throw new TraceError('E_SCHEMA', `metadata: expected a JSON object (${primitive}.${type})`);
     }
+    const protoPath = protoKeyPath(metadata as object, 0);
+    if (protoPath !== undefined) {
+      throw new TraceError(
+        'E_SCHEMA',
+        `metadata.${protoPath}: the key "__proto__" is not allowed in metadata (JavaScript gives it a special meaning); rename it (${primitive}.${type})`,
+      );
+    }
     const result = definition.metadata.safeParse(metadata);
     if (!result.success) {
       const issue = result.error.issues[0]!;
@@ -191,19 +238,27 @@ export class EventCatalog {
     } catch (error) {
       throw new TraceError('E_SCHEMA', `metadata: not JSON-serializable (${(error as Error).message})`);
     }
-    if (metadataJson.length > MAX_METADATA_BYTES) {
-      throw new TraceError('E_SCHEMA', `metadata: larger than ${MAX_METADATA_BYTES} bytes`);
+    if (metadataTooLarge(metadataJson)) {
+      throw new TraceError(
+        'E_SCHEMA',
+        `metadata: ${Buffer.byteLength(metadataJson, 'utf8')} bytes of JSON (UTF-8), more than the limit of ${MAX_METADATA_BYTES} bytes`,
+      );
     }
-    if (input.ts !== undefined && (!Number.isSafeInteger(input.ts) || input.ts < 0 || input.ts >= 2 ** 48)) {
-      throw new TraceError('E_INVALID_TIME', `ts: expected epoch milliseconds, got ${input.ts}`);
-    }
-    const fresh = input.id === undefined && input.ts === undefined;
-    const id = fresh ? newEventId() : input.id === undefined ? eventIdAt(input.ts!) : checkId(input.id, 'id');
+    const given = input.ts;
+    const ts =
+      given === undefined ? undefined
+      : typeof given === 'number' && Number.isSafeInteger(given) && given >= 0 && given <= MAX_TS ? given
+      : parseTime(given, 'ts');
+    const fresh = input.id === undefined && ts === undefined;
+    const id = fresh ? newEventId() : input.id === undefined ? eventIdAt(ts!) : checkId(input.id, 'id');
     const causes = input.causes ?? [];
     if (!Array.isArray(causes)) throw new TraceError('E_SCHEMA', 'causes: expected an array of event ids');
+    if (causes.length > MAX_CAUSES) {
+      throw new TraceError('E_SCHEMA', `causes: ${causes.length} event ids, more than the limit of ${MAX_CAUSES} causes per event`);
+    }
     const event: TraceEvent = {
       id,
-      ts: input.ts ?? (fresh ? lastEventIdTime() : eventIdTime(id)),
+      ts: ts ?? (fresh ? lastEventIdTime() : eventIdTime(id)),
       primitive,
       type,
       agent_id: checkName(input.agent_id, 'agent_id'),

@@ -1,8 +1,11 @@
 export { TraceError, isTraceError, type TraceErrorCode } from './trace-error.js';
+export { parseTime, MAX_TS, TIME_FORMS, type ParseTimeOptions } from './parse-time.js';
 export { newEventId, eventIdAt, eventIdTime, isEventId, parseEventId } from './event-id.js';
 export {
   SCHEMA_VERSION,
   KIND_NAME,
+  MAX_CAUSES,
+  MAX_METADATA_BYTES,
   eventSchema,
   eventIdSchema,
   jsonObjectSchema,

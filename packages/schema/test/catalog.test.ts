@@ -44,7 +44,7 @@ describe('the catalog', () => {
     [{ primitive: 'spawn', type: 'wake', metadata: { big: 1n } }, 'E_SCHEMA', 'metadata: not JSON-serializable'],
     [{ primitive: 'spawn', type: 'wake', agent_id: '' }, 'E_SCHEMA', 'agent_id: expected a non-empty string'],
     [{ primitive: 'spawn', type: 'wake', causes: ['nope'] }, 'E_INVALID_ID', 'causes[0]: expected a uuidv7 event id, got "nope"'],
-    [{ primitive: 'spawn', type: 'wake', ts: 1.5 }, 'E_INVALID_TIME', 'ts: expected epoch milliseconds, got 1.5'],
+    [{ primitive: 'spawn', type: 'wake', ts: 1.5 }, 'E_INVALID_TIME', 'ts: could not parse 1.5; expected an ISO-8601 time'],
   ])('refuses bad input %# with a message naming the field', (input, code, message) => {
     const error = errorOf(() => catalog.prepare(input));
     expect(error.code).toBe(code);

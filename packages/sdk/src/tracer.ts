@@ -36,8 +36,11 @@ export interface EmitFields {
   session?: string | null;
   metadata?: Record<string, unknown>;
   idempotencyKey?: string | null;
-  /** Epoch ms; by default now (and the id's time). */
-  ts?: number;
+  /**
+   * Epoch ms, an ISO-8601 string (no offset means UTC) or a Date; by default now (and the id's time).
+   * Read by `parseTime` from @tracekernel/schema, so it accepts what `trace emit --ts` does.
+   */
+  ts?: number | string | Date;
 }
 
 export interface Causation {

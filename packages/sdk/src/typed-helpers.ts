@@ -7,7 +7,7 @@ export interface HelperFields {
   target?: string | null;
   session?: string | null;
   idempotencyKey?: string | null;
-  ts?: number;
+  ts?: number | string | Date;
   parent?: string | null;
   causes?: readonly string[];
 }

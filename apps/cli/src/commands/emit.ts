@@ -11,6 +11,8 @@ export default class Emit extends TraceCommand<typeof Emit> {
   static override examples = [
     `<%= config.bin %> emit ops create_task --agent zealot-1 --target task-1 --meta '{"title":"Build payment system"}'`,
     `<%= config.bin %> emit bridge send --agent haiku-1 --target payments --meta '{"content":"Blocked on API key"}' --parent <event id>`,
+    `<%= config.bin %> emit memory add_entry --agent zealot-1 --meta @entry.json --ts '2025-10-22 14:00+02:00'`,
+    `generate-metadata | <%= config.bin %> emit knowledge add_discovery --agent zealot-1 --meta -`,
   ];
 
   static override args = {
@@ -23,8 +25,10 @@ export default class Emit extends TraceCommand<typeof Emit> {
     target: Flags.string({ description: 'What the event affects: task, channel (without #), agent, ...' }),
     parent: Flags.string({ description: 'Event id of the primary cause (default: $TRACE_PARENT)' }),
     cause: Flags.string({ description: 'Event id of a further cause (repeatable)', multiple: true }),
-    meta: Flags.string({ description: 'Metadata as a JSON object' }),
-    ts: Flags.string({ description: 'Time of the event: ISO-8601 or epoch milliseconds (default: now)' }),
+    meta: Flags.string({ description: 'Metadata as a JSON object; @FILE reads it from a file, - from stdin' }),
+    ts: Flags.string({
+      description: 'Time of the event (default: now): ISO-8601, e.g. 2025-10-22T14:00:00Z or 2025-10-22 14:00+02:00 (no offset means UTC), or epoch milliseconds',
+    }),
     session: Flags.string({ description: 'Session id' }),
     'idempotency-key': Flags.string({ description: 'A repeat with the same key stores nothing and prints the first event id' }),
     'lock-timeout': Flags.integer({
@@ -36,7 +40,7 @@ export default class Emit extends TraceCommand<typeof Emit> {
 
   async run(): Promise<JsonEvent> {
     const { EventCatalog, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
-    const { parseEmitTime, parseMetadataFlag } = await import('../emit-input.js');
+    const { parseEmitTime, readMetadataFlag } = await import('../emit-input.js');
     const { flags, args } = this;
     const envParent = process.env.TRACE_PARENT || undefined;
     const parent = flags.parent ?? envParent;
@@ -49,7 +53,7 @@ export default class Emit extends TraceCommand<typeof Emit> {
       parent_event_id: parent === undefined ? null : parseEventId(parent, flags.parent === undefined ? 'TRACE_PARENT' : '--parent'),
       causes: (flags.cause ?? []).flatMap((value) => value.split(',')).map((cause) => parseEventId(cause, '--cause')),
       idempotency_key: flags['idempotency-key'] ?? null,
-      metadata: parseMetadataFlag(flags.meta),
+      metadata: await readMetadataFlag(flags.meta),
       ...(flags.ts === undefined ? {} : { ts: parseEmitTime(flags.ts) }),
     };
     const catalog = new EventCatalog();
