@@ -10,3 +10,4 @@ export { listRuns, newestFirst, type RunQuery, type RunList, type RunReadOptions
 export { findRun, attemptOrder, type RunDetail } from './runs/find-run.js';
 export { verifyRuns, verifyRunStore, type RunVerification } from './runs/verify-runs.js';
 export { processLiveness, type RunnerLiveness } from './runs/runner-liveness.js';
+export { verifyStore, type StoreVerification, type VerifyCheck } from './verify-store.js';

@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
-import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreStats, TraceStore } from '../trace-store.js';
+import type { Ancestry, AppendResult, EventQuery, NameUsage, StoreCheck, StoreStats, TraceStore } from '../trace-store.js';
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
 import { isBusy, toTraceError } from './sqlite-errors.js';
 import { EventChainWriter, chainRecord } from './sqlite-event-chain.js';
+import { verifySqliteStore } from './sqlite-verify.js';
 import { isPermissionFailure, openReadOnly, writePermissionError } from './sqlite-access.js';
 import { blobToId, hexToId, hexToIds, idIntoBlob, idToBlob, idsToBlob } from './sqlite-id-codec.js';
 import { LATEST_STORE_VERSION, hasTables, migrate, readStoreVersion } from './sqlite-migrations.js';
@@ -590,6 +591,10 @@ export class SqliteTraceStore implements TraceStore {
         schemaVersion: this.version,
       };
     });
+  }
+
+  async verify(): Promise<StoreCheck[]> {
+    return this.#read(async () => verifySqliteStore(this.#sqlite, this.version));
   }
 
   async close(): Promise<void> {
