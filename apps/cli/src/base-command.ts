@@ -54,9 +54,9 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
    * config.json's store, else its trace.db). `write` creates ./.trace/trace.db when none is found.
    * The store is closed when the command ends.
    */
-  protected async openStore(mode: 'read' | 'write' = 'read'): Promise<TraceStore> {
+  protected async openStore(mode: 'read' | 'write' = 'read', options: { lockTimeoutMs?: number } = {}): Promise<TraceStore> {
     const { openStore } = await import('@tracekernel/store');
-    const store = await openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env });
+    const store = await openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env, ...options });
     this.#stores.push(store);
     return store;
   }

@@ -11,3 +11,4 @@ export { findRun, attemptOrder, type RunDetail } from './runs/find-run.js';
 export { verifyRuns, verifyRunStore, type RunVerification } from './runs/verify-runs.js';
 export { processLiveness, type RunnerLiveness } from './runs/runner-liveness.js';
 export { followTimeline, type FollowTimelineOptions, type FollowedBatch, type TimelineFollow } from './follow-timeline.js';
+export { verifyStore, type StoreVerification, type VerifyCheck } from './verify-store.js';

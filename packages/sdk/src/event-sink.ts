@@ -28,9 +28,11 @@ export class EventSink {
   #store: TraceStore | undefined;
   #lastOpenAttempt = -Infinity;
   #spoolPending = true;
+  readonly #lockTimeoutMs: number | undefined;
 
-  constructor(location: string, report: (error: SinkError) => void, env: NodeJS.ProcessEnv = process.env) {
+  constructor(location: string, report: (error: SinkError) => void, env: NodeJS.ProcessEnv = process.env, lockTimeoutMs?: number) {
     this.#location = location;
+    this.#lockTimeoutMs = lockTimeoutMs;
     this.#spool = new Spool(location, env);
     this.#report = report;
   }
@@ -42,7 +44,11 @@ export class EventSink {
     if (now - this.#lastOpenAttempt < REOPEN_INTERVAL_MS) return undefined;
     this.#lastOpenAttempt = now;
     try {
-      this.#store = await openStore({ db: this.#location, mode: 'write' });
+      this.#store = await openStore({
+        db: this.#location,
+        mode: 'write',
+        ...(this.#lockTimeoutMs === undefined ? {} : { lockTimeoutMs: this.#lockTimeoutMs }),
+      });
     } catch (error) {
       this.#report(error as Error);
       return undefined;

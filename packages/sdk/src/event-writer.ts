@@ -17,6 +17,8 @@ export interface EventWriterOptions {
   onError: (error: SinkError) => void;
   /** Where the fallback spool directory is found (XDG_STATE_HOME, HOME). */
   env?: NodeJS.ProcessEnv;
+  /** How long a write waits for another process's write lock before the batch is spooled. */
+  lockTimeoutMs?: number;
 }
 
 export interface WriterCounts {
@@ -64,6 +66,7 @@ export class EventWriter {
         spoolEnv: spoolEnv(options.env ?? process.env),
         batchSize: options.batchSize,
         flushIntervalMs: options.flushIntervalMs,
+        lockTimeoutMs: options.lockTimeoutMs,
       },
       // A group commit's decoded events are short-lived; a roomier young generation keeps them
       // out of the (much slower) old-generation collector.
@@ -173,7 +176,7 @@ export class EventWriter {
       this.#workerAlive = false;
       void this.#worker.terminate();
     }
-    const sink = new EventSink(this.#options.location, this.#options.onError, spoolEnv(this.#options.env ?? process.env));
+    const sink = new EventSink(this.#options.location, this.#options.onError, spoolEnv(this.#options.env ?? process.env), this.#options.lockTimeoutMs);
     try {
       spoolRing(new RingConsumer(this.#memory), sink);
     } finally {

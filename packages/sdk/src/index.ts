@@ -10,3 +10,4 @@ export { RunLookup } from './runs/run-lookup.js';
 export { backfillRuns, BACKFILL_MAX_DEPTH, type BackfillReport, type BackfillProblem, type BackfillOptions } from './runs/run-backfill.js';
 export { recordCommand, type CommandRunOptions, type CommandRunResult } from './runs/run-command.js';
 export { subscribe, type SubscribeQuery, type SubscribeOptions, type SubscribeHandler, type Subscription } from './subscribe.js';
+export { recordEvent, type RecordEventOptions, type RecordedEvent } from './record-event.js';

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
-import { EventCatalog, Redactor, builtinPrimitives, isEventId, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
+import { EventCatalog, Redactor, builtinPrimitives, isEventId, type PreparedEvent, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
 import { isPostgresLocation, redactKeys, storePathForWriting } from '@tracekernel/store';
 import type { SinkError } from './event-sink.js';
 import type { EventWriter } from './event-writer.js';
@@ -31,6 +31,11 @@ export interface TracerOptions {
   bufferBytes?: number;
   /** How long the process 'exit' handler waits for the writer before spooling (default 10 s). */
   exitTimeoutMs?: number;
+  /**
+   * How long the writer waits for another process's write lock on the store before it spools a
+   * batch instead (default: about 50 busy timeouts of 10 s).
+   */
+  lockTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -79,7 +84,7 @@ interface TracerEvents {
 }
 
 /** Members of Tracer that a primitive's helper namespace must not shadow (e.g. a `run` primitive). */
-const TRACER_MEMBERS = new Set(['emit', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'location']);
+const TRACER_MEMBERS = new Set(['emit', 'record', 'within', 'run', 'on', 'off', 'once', 'flush', 'close', 'stats', 'register', 'childEnv', 'currentParent', 'catalog', 'agentId', 'location']);
 
 export interface Tracer extends Omit<BuiltinHelpers, 'run'> {}
 
@@ -122,6 +127,7 @@ export class Tracer {
         bufferBytes: options.bufferBytes ?? 32 * 1024 * 1024,
         exitTimeoutMs: options.exitTimeoutMs ?? 10_000,
         env,
+        ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       },
       (error: SinkError) => {
         this.#lastError = error.message;
@@ -166,6 +172,18 @@ export class Tracer {
       private: fields.private,
     });
     if (this.#redactor.empty === false) prepared = this.#redactor.redactPrepared(prepared);
+    if (this.#closed) throw new Error('tracer is closed');
+    this.#writer.write(prepared);
+    this.#emitted++;
+    if (this.#bus.listenerCount('event') > 0) this.#bus.emit('event', prepared.event);
+    return prepared.event.id;
+  }
+
+  /**
+   * Records an event prepared (validated) elsewhere exactly as it is, with none of this tracer's
+   * defaults: for `trace emit`, which validates its input before it touches a store.
+   */
+  record(prepared: PreparedEvent): string {
     if (this.#closed) throw new Error('tracer is closed');
     this.#writer.write(prepared);
     this.#emitted++;

@@ -15,16 +15,17 @@ interface WriterWorkerData {
   spoolEnv: NodeJS.ProcessEnv;
   batchSize: number;
   flushIntervalMs: number;
+  lockTimeoutMs: number | undefined;
 }
 
-const { memory, location, spoolEnv, batchSize, flushIntervalMs } = workerData as WriterWorkerData;
+const { memory, location, spoolEnv, batchSize, flushIntervalMs, lockTimeoutMs } = workerData as WriterWorkerData;
 prefaultRing(memory);
 const ring = new RingConsumer(memory);
 const control = ring.control;
 const sink = new EventSink(location, (error: SinkError) => {
   Atomics.add(control, Control.ERRORS, 1);
   parentPort?.postMessage({ type: 'error', code: error.code ?? 'E_STORE', message: error.message, lost: error.lost ?? 0 });
-}, spoolEnv);
+}, spoolEnv, lockTimeoutMs);
 
 /** Atomics.waitAsync keeps nothing alive by itself; this timer keeps the loop running while it waits. */
 const keepAlive = setInterval(() => {}, 1 << 30);

@@ -11,6 +11,8 @@ export interface OpenLocationOptions {
   /** `write` creates the store when missing (a file and its directory, or the tables in an empty database). */
   mode?: 'read' | 'write';
   catalog?: EventCatalog;
+  /** How long a write waits for another process's write lock before it fails with E_STORE_LOCKED. */
+  lockTimeoutMs?: number;
 }
 
 export interface OpenStoreOptions extends LocateOptions, OpenLocationOptions {}
@@ -26,7 +28,8 @@ export async function openStoreAt(location: string, options: OpenLocationOptions
   const mode = options.mode ?? 'read';
   const catalog = options.catalog ? { catalog: options.catalog } : {};
   if (isPostgresLocation(location)) return PostgresTraceStore.open({ url: location, mode, ...catalog });
-  return SqliteTraceStore.open({ path: location, mode, ...catalog });
+  const lockTimeout = options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs };
+  return SqliteTraceStore.open({ path: location, mode, ...catalog, ...lockTimeout });
 }
 
 /** Locates (see {@link locateStore}) and opens the store the way the CLI and the SDK do. */
@@ -39,7 +42,11 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<TraceSt
       `no trace store found in ${options.cwd ?? process.cwd()} or any parent directory (looked for .trace/; set --db or TRACE_DB, or run trace init)`,
     );
   }
-  return openStoreAt(location, { mode, ...(options.catalog ? { catalog: options.catalog } : {}) });
+  return openStoreAt(location, {
+    mode,
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+  });
 }
 
 export interface InitStoreResult {

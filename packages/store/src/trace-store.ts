@@ -111,6 +111,16 @@ export interface StoreStats {
   privateEvents: number;
 }
 
+/** One of a store's own integrity checks, as `trace verify` reports it. */
+export interface StoreCheck {
+  name: 'integrity' | 'protection' | 'dictionaries' | 'chain';
+  ok: boolean;
+  /** One line: what was checked, or what is wrong. */
+  detail: string;
+  /** What is wrong, one entry per problem (at most 20). */
+  problems: string[];
+}
+
 /**
  * The seam between tracekernel and a database. The SDK appends through it and the projector reads
  * through it; neither knows which database is behind it.
@@ -186,6 +196,13 @@ export interface TraceStore {
    * parent or one of its causes): readers show those as `pruned` rather than missing.
    */
   pruned(ids: readonly string[]): Promise<string[]>;
+
+  /**
+   * Checks the store end to end: the database's own integrity check, the append-only protection,
+   * that every reference resolves, and the hash chain over events. Optional: a backend without it
+   * is verified on its run invariants only.
+   */
+  verify?(): Promise<StoreCheck[]>;
 
   close(): Promise<void>;
 }

@@ -92,8 +92,14 @@ describe.each([
     const before = snapshot(attacker);
     expect(before[table]!.length).toBeGreaterThan(0);
     const { replace, update, remove } = ATTACKS[table]!;
-    // REPLACE is skipped: the conflicting row stays and nothing is added.
-    attacker.exec(replace);
+    // REPLACE is skipped: the conflicting row stays and nothing is added. (Where every column is
+    // the key, REPLACE could only put back the same row; with recursive triggers its delete raises.)
+    try {
+      attacker.exec(replace);
+    } catch (error) {
+      expect(recursiveTriggers && ['event_causes', 'target_links'].includes(table)).toBe(true);
+      expect((error as Error).message).toBe(`${table} are append-only`);
+    }
     expect(() => attacker.exec(update)).toThrow(`${table} are append-only`);
     expect(() => attacker.exec(remove)).toThrow(`${table} are append-only`);
     // INSERT OR REPLACE and an upsert are REPLACE under other names.

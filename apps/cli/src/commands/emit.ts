@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { JsonEvent } from '@tracekernel/schema';
+import type { JsonEvent, PreparedEvent } from '@tracekernel/schema';
 import { TraceCommand } from '../base-command.js';
 
 export default class Emit extends TraceCommand<typeof Emit> {
@@ -33,6 +33,11 @@ export default class Emit extends TraceCommand<typeof Emit> {
     session: Flags.string({ description: 'Session id' }),
     'idempotency-key': Flags.string({ description: 'A repeat with the same key stores nothing and prints the first event id' }),
     private: Flags.boolean({ description: 'Store the event as private: hidden from every read unless it gives --include-private' }),
+    'lock-timeout': Flags.integer({
+      description: 'Milliseconds to wait for another process holding the store\'s write lock before the event is spooled for the next writer',
+      default: 10_000,
+      min: 0,
+    }),
   };
 
   async run(): Promise<JsonEvent> {
@@ -60,10 +65,37 @@ export default class Emit extends TraceCommand<typeof Emit> {
     // Redaction reads the config beside the store it will write to, and touches nothing.
     const redactor = new Redactor(redactKeys({ db: this.flags.db, cwd: process.cwd(), env: process.env }));
     const prepared = redactor.redactPrepared(catalog.prepare(input));
-    const store = await this.openStore('write');
-    const [result] = await store.append([prepared]);
-    const [stored] = await store.get([result!.id], { includePrivate: true });
-    this.log(result!.id);
+    const lockTimeoutMs = flags['lock-timeout'];
+    let id: string;
+    let store: Awaited<ReturnType<Emit['openStore']>> | undefined;
+    try {
+      store = await this.openStore('write', { lockTimeoutMs });
+      const [result] = await store.append([prepared]);
+      id = result!.id;
+    } catch (error) {
+      // Locked past our patience: the SDK's write path keeps the event (stored, else spooled).
+      // Anything else (not a store, a newer version, no permission) is the user's to fix.
+      if ((error as { code?: unknown }).code !== 'E_STORE_LOCKED') throw error;
+      id = await this.#handOver(prepared, (error as Error).message);
+      store = await this.openStore('read');
+    }
+    const [stored] = await store.get([id], { includePrivate: true });
+    this.log(id);
     return toJsonEvent(stored ?? prepared.event);
+  }
+
+  async #handOver(prepared: PreparedEvent, locked: string): Promise<string> {
+    const { recordEvent } = await import('@tracekernel/sdk');
+    const { storePathForWriting } = await import('@tracekernel/store');
+    const db = storePathForWriting({ db: this.flags.db, cwd: process.cwd(), env: process.env });
+    const { outcome } = await recordEvent(prepared, { db, env: process.env });
+    if (outcome === 'spooled') {
+      process.stderr.write(`trace: ${locked}; the event was spooled and the next tracer to open the store will store it\n`);
+    }
+    if (outcome === 'duplicate' && prepared.event.idempotency_key !== null) {
+      const first = await (await this.openStore('read')).getByIdempotencyKey(prepared.event.idempotency_key);
+      if (first) return first.id;
+    }
+    return prepared.event.id;
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { hexToId, hexToIds } from './sqlite-id-codec.js';
 
 /** The hash before the first batch: 32 zero bytes. */
 export const CHAIN_GENESIS = Buffer.alloc(32);
@@ -62,4 +63,52 @@ export class EventChainWriter {
     this.#insert.run(this.#lastSeq, this.#hash.digest());
     this.#hash = undefined;
   }
+}
+
+/** The columns chainRecord covers, per event from `seq` on, in seq order: verify and the re-chain read them alike. */
+export const CHAIN_ROWS_SQL = `
+  SELECT e.seq, lower(hex(e.id)), e.ts, k.primitive, k.type, a.name, t.name, s.name,
+    lower(hex(coalesce(p.id, e.parent_id))), lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata
+  FROM events e
+  LEFT JOIN kinds k ON k.id = e.kind
+  LEFT JOIN names a ON a.id = e.agent
+  LEFT JOIN names t ON t.id = e.target
+  LEFT JOIN names s ON s.id = e.session
+  LEFT JOIN events p ON p.seq = e.parent
+  WHERE e.seq > ? ORDER BY e.seq`;
+
+export type ChainRow = [number, string, number, string, string, string | null, string | null, string | null, string, string, string | null, number, string];
+
+export function chainRecordOfRow(row: ChainRow): string {
+  const [, id, ts, primitive, type, agent, target, session, parent, causes, key, schemaVersion, metadata] = row;
+  return chainRecord(hexToId(id), ts, primitive, type, agent, target, session, parent === '' ? null : hexToId(parent), hexToIds(causes), key, schemaVersion, metadata);
+}
+
+const RECHAIN_BATCH = 4096;
+
+/**
+ * Retention removes events from the batches that chained them, so prune builds the chain anew
+ * over every event that remains, inside its own maintenance transaction. `trace verify` then
+ * attests the store as retention left it; what prune removed is, by design, no longer attested.
+ */
+export function rechain(sqlite: Database.Database): void {
+  sqlite.prepare('DELETE FROM event_chain').run();
+  sqlite.prepare('INSERT INTO event_chain (batch, last_seq, hash) VALUES (0, 0, ?)').run(CHAIN_GENESIS);
+  const insert = sqlite.prepare('INSERT INTO event_chain (last_seq, hash) VALUES (?, ?)');
+  let previous: Buffer = CHAIN_GENESIS;
+  let hash: Hash | undefined;
+  let count = 0;
+  let lastSeq = 0;
+  for (const row of sqlite.prepare(CHAIN_ROWS_SQL).raw(true).iterate(0) as IterableIterator<ChainRow>) {
+    hash ??= createHash('sha256').update(previous);
+    hash.update(chainRecordOfRow(row));
+    lastSeq = row[0];
+    if (++count === RECHAIN_BATCH) {
+      previous = hash.digest();
+      insert.run(lastSeq, previous);
+      hash = undefined;
+      count = 0;
+    }
+  }
+  if (hash) insert.run(lastSeq, hash.digest());
 }

@@ -18,15 +18,18 @@ export const PROTECTED_TABLES: ReadonlyArray<{ table: string; conflicts: readonl
   { table: 'events', conflicts: ['seq = NEW.seq', 'id = NEW.id', 'idempotency_key = NEW.idempotency_key'] },
   { table: 'names', conflicts: ['id = NEW.id', 'name = NEW.name'] },
   { table: 'kinds', conflicts: ['id = NEW.id', 'primitive = NEW.primitive AND type = NEW.type'] },
-  { table: 'event_causes', conflicts: ['cause = NEW.cause AND seq = NEW.seq'] },
-  { table: 'target_links', conflicts: ['parent = NEW.parent AND child = NEW.child'] },
+  // Every column is the key: a REPLACE can only put back the row it removes, so these need no
+  // INSERT trigger (and the writer, which inserts into them often, pays for none).
+  { table: 'event_causes', conflicts: [] },
+  { table: 'target_links', conflicts: [] },
   { table: 'trace_meta', conflicts: ['key = NEW.key'] },
   { table: 'event_chain', conflicts: ['batch = NEW.batch'] },
 ];
 
 /** The triggers version 2 installs on each protected table; `trace verify` checks they are all there. */
 export function protectionTriggers(table: string): string[] {
-  return [`${table}_keep_existing_rows`, `${table}_are_append_only_update`, `${table}_are_append_only_delete`];
+  const keep = PROTECTED_TABLES.find((entry) => entry.table === table)?.conflicts.length ? [`${table}_keep_existing_rows`] : [];
+  return [...keep, `${table}_are_append_only_update`, `${table}_are_append_only_delete`];
 }
 
 /**
@@ -39,8 +42,8 @@ export function protectionTriggers(table: string): string[] {
  *   the conflict. This is what turns `REPLACE INTO` and `INSERT OR REPLACE` into no-ops: REPLACE
  *   deletes the old row without firing DELETE triggers unless recursive_triggers is on, so the
  *   DELETE trigger alone does not stop it. RAISE(ABORT) here would also abort the store's own
- *   idempotent `INSERT ... ON CONFLICT DO NOTHING`; skipping the row is exactly what DO NOTHING
- *   does, so the store's writes are unchanged.
+ *   idempotent `INSERT OR IGNORE`; skipping the row is exactly what IGNORE does, so the store's
+ *   writes are unchanged.
  * - `event_chain` holds a running sha256 over the events of each committed batch (see
  *   sqlite-event-chain.ts); its batch 0 records the last event stored before the chain began.
  */
@@ -54,16 +57,17 @@ function protectionSql(): string {
     'DROP TRIGGER events_are_append_only_delete',
   ];
   for (const { table, conflicts } of PROTECTED_TABLES) {
-    // One EXISTS per unique key, so that each probe uses its own index.
-    const conflict = conflicts.map((where) => `EXISTS (SELECT 1 FROM ${table} WHERE ${where})`).join(' OR ');
-    const [keep, update, remove] = protectionTriggers(table);
     const message = `${table} are append-only`;
+    if (conflicts.length > 0) {
+      // One EXISTS per unique key, so that each probe uses its own index.
+      const conflict = conflicts.map((where) => `EXISTS (SELECT 1 FROM ${table} WHERE ${where})`).join(' OR ');
+      statements.push(`CREATE TRIGGER ${table}_keep_existing_rows BEFORE INSERT ON ${table} WHEN ${conflict}
+        BEGIN SELECT RAISE(IGNORE); END`);
+    }
     statements.push(
-      `CREATE TRIGGER ${keep} BEFORE INSERT ON ${table} WHEN ${conflict}
-        BEGIN SELECT RAISE(IGNORE); END`,
-      `CREATE TRIGGER ${update} BEFORE UPDATE ON ${table} WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+      `CREATE TRIGGER ${table}_are_append_only_update BEFORE UPDATE ON ${table} WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
         BEGIN SELECT RAISE(ABORT, '${message}'); END`,
-      `CREATE TRIGGER ${remove} BEFORE DELETE ON ${table} WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+      `CREATE TRIGGER ${table}_are_append_only_delete BEFORE DELETE ON ${table} WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
         BEGIN SELECT RAISE(ABORT, '${message}'); END`,
     );
   }
