@@ -12,7 +12,7 @@ import { EVENT_ID, emit, tempDirs, trace } from './helpers/trace-cli.js';
 const dirs = tempDirs();
 afterEach(() => dirs.cleanup());
 
-const HOLD_LOCK = fileURLToPath(new URL('./helpers/hold-lock.mjs', import.meta.url));
+const HOLD_LOCK = fileURLToPath(new URL('../packages/store/test/fixtures/hold-lock.mjs', import.meta.url));
 const SDK = fileURLToPath(new URL('../packages/sdk/dist/index.js', import.meta.url));
 
 /** Another process holding the store's write lock (BEGIN IMMEDIATE) for `ms`. */
