@@ -172,11 +172,7 @@ export class Tracer {
       private: fields.private,
     });
     if (this.#redactor.empty === false) prepared = this.#redactor.redactPrepared(prepared);
-    if (this.#closed) throw new Error('tracer is closed');
-    this.#writer.write(prepared);
-    this.#emitted++;
-    if (this.#bus.listenerCount('event') > 0) this.#bus.emit('event', prepared.event);
-    return prepared.event.id;
+    return this.record(prepared);
   }
 
   /**
