@@ -1,6 +1,17 @@
 export { TraceError, isTraceError, type TraceErrorCode } from './trace-error.js';
 export { parseTime, MAX_TS, TIME_FORMS, type ParseTimeOptions } from './parse-time.js';
-export { newEventId, eventIdAt, eventIdTime, isEventId, parseEventId } from './event-id.js';
+export {
+  newEventId,
+  eventIdAt,
+  eventIdTime,
+  isEventId,
+  parseEventId,
+  shortEventId,
+  isShortEventId,
+  SHORT_ID_LENGTH,
+  MIN_SHORT_ID_LENGTH,
+  MAX_SHORT_ID_LENGTH,
+} from './event-id.js';
 export {
   SCHEMA_VERSION,
   KIND_NAME,

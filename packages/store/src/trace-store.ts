@@ -140,6 +140,17 @@ export interface TraceStore {
 
   getByIdempotencyKey(key: string): Promise<TraceEvent | undefined>;
 
+  /**
+   * The ids of the events whose short id starts with `shortId`: 4 to 12 hex digits matched against
+   * the start of the id's last group (its random part), through an index. In (ts, id) order, at
+   * most `limit` (default 10); private events only with includePrivate.
+   *
+   * @example
+   * await store.matchShortId('1d7050d7'); // ['019a0b6c-5e20-7a31-8f02-1d7050d7aa01']
+   * @throws TraceError E_INVALID_ID when `shortId` is not 4 to 12 hex digits.
+   */
+  matchShortId(shortId: string, options?: { limit?: number; includePrivate?: boolean }): Promise<string[]>;
+
   query(query: EventQuery): Promise<TraceEvent[]>;
 
   /**

@@ -171,6 +171,33 @@ describe.each(DIALECTS)('%s store', (dialect) => {
     });
   });
 
+  describe('matchShortId', () => {
+    // Ids built with a chosen last group, so that two of them share a short prefix.
+    const withTail = (ts: number, tail: string) => `${eventIdAt(ts).slice(0, 24)}${tail}`;
+
+    it('finds ids by the start of their last group, in (ts, id) order, hiding private events', async () => {
+      const a = await t.emit({ id: withTail(minute(2), '1d7050d7aa01'), primitive: 'spawn', type: 'wake', ts: minute(2) });
+      const b = await t.emit({ id: withTail(minute(1), '1d7050d7bb02'), primitive: 'spawn', type: 'wake', ts: minute(1) });
+      const c = await t.emit({ id: withTail(minute(3), 'ffff0000cc03'), primitive: 'spawn', type: 'wake', ts: minute(3), private: true });
+      await t.emit({ id: withTail(minute(4), '1d7051000000'), primitive: 'spawn', type: 'wake', ts: minute(4) });
+      expect(await t.store.matchShortId('1d7050d7')).toEqual([b.id, a.id]);
+      expect(await t.store.matchShortId('1D7050D7AA')).toEqual([a.id]);
+      expect(await t.store.matchShortId('1d7050d7aa01')).toEqual([a.id]);
+      expect(await t.store.matchShortId('1d7050d7', { limit: 1 })).toEqual([b.id]);
+      expect(await t.store.matchShortId('1d705')).toHaveLength(3);
+      // The time at the head of an id is no short id: the same digits elsewhere do not match.
+      expect(await t.store.matchShortId(a.id.slice(0, 8))).toEqual([]);
+      expect(await t.store.matchShortId('ffff0000')).toEqual([]);
+      expect(await t.store.matchShortId('ffff0000', { includePrivate: true })).toEqual([c.id]);
+    });
+
+    it('refuses anything but 4 to 12 hex digits', async () => {
+      for (const bad of ['abc', '1d7050d7aa01f', "1d70' OR 1=1", '1d7_', '%%%%']) {
+        await expect(t.store.matchShortId(bad)).rejects.toMatchObject({ code: 'E_INVALID_ID' });
+      }
+    });
+  });
+
   describe('query', () => {
     let e: Record<string, TraceEvent>;
     beforeEach(async () => {

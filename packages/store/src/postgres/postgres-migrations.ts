@@ -92,6 +92,12 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER pruned_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON pruned_events FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
     `,
   },
+  {
+    // Short ids (`trace 1d7050d7`) are the start of an id's last group, its random part: a
+    // text_pattern_ops index on that group serves a prefix LIKE whatever the database's collation.
+    version: 3,
+    sql: `CREATE INDEX events_by_short_id ON events ((right(id::text, 12)) text_pattern_ops);`,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

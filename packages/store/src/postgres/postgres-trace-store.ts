@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kys
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
+import { shortIdQuery } from '../short-id-query.js';
 import { describePostgres, redactLocation } from '../store-location.js';
 import type {
   Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, NameUsage, PruneOptions, PruneReport,
@@ -208,6 +209,17 @@ export class PostgresTraceStore implements TraceStore {
       const rows = await this.#rows(sql`SELECT ${EVENT_COLUMNS} FROM events e
         WHERE e.id = ANY(${validUuids(ids)}::uuid[]) ${privateFilter(options.includePrivate)}`);
       return rows.map(decode).sort(byTimeThenId);
+    });
+  }
+
+  async matchShortId(shortId: string, options: { limit?: number; includePrivate?: boolean } = {}): Promise<string[]> {
+    const { digits, limit } = shortIdQuery(shortId, options.limit);
+    return this.#read(async () => {
+      // The same expression as events_by_short_id; `digits` is hex only, so LIKE sees no wildcard but ours.
+      const { rows } = await sql<{ id: string }>`SELECT e.id::text AS id FROM events e
+        WHERE right(e.id::text, 12) LIKE ${`${digits}%`} ${privateFilter(options.includePrivate)}
+        ORDER BY e.ts, e.id LIMIT ${limit}`.execute(this.#db);
+      return rows.map((row) => row.id);
     });
   }
 
