@@ -30,6 +30,8 @@ export interface CausalityNodeJson {
 export interface CausalityJson {
   focus: string;
   root: CausalityNodeJson;
+  /** For a task: its events (and its subtasks') that no edge reaches from its creation; [] for an event. */
+  unreached: JsonEvent[];
 }
 
 const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -62,5 +64,5 @@ function nodeJson(node: CausalityNode): CausalityNodeJson {
 }
 
 export function causalityJson(causality: Causality): CausalityJson {
-  return { focus: causality.focus, root: nodeJson(causality.root) };
+  return { focus: causality.focus, root: nodeJson(causality.root), unreached: causality.unreached.map((entry) => toJsonEvent(entry.event)) };
 }

@@ -29,7 +29,7 @@ export default class Show extends TraceCommand<typeof Show> {
   ];
 
   static override args = {
-    id: Args.string({ description: 'A task, agent or channel (timeline), or an event id (causality)' }),
+    id: Args.string({ description: 'A task, agent or channel (timeline), or an event id or short id (causality)' }),
   };
 
   static override flags = {
@@ -46,7 +46,7 @@ export default class Show extends TraceCommand<typeof Show> {
     }),
     'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
-      description: 'Cause-and-effect tree of an event or a task',
+      description: 'Cause-and-effect tree of an event (its id or short id) or a task',
       exclusive: ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit', 'follow'],
     }),
   };
@@ -93,6 +93,9 @@ export default class Show extends TraceCommand<typeof Show> {
       const candidates = await projector.resolveSubject(store, name, { includePrivate });
       if (candidates.length === 0) {
         throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
+      }
+      if (candidates.length > 1 && candidates.every((candidate) => candidate.kind === 'event')) {
+        await projector.resolveEventId(store, name, 'id', { includePrivate: true }); // throws E_AMBIGUOUS_ID, listing them
       }
       if (candidates.length > 1) {
         const choices = candidates.map((candidate) =>

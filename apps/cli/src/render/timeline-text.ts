@@ -1,11 +1,12 @@
 import type { Timeline, TimelineEntry } from '@tracekernel/projector';
+import { shortEventId } from '@tracekernel/schema';
 import { formatTime } from './format-time.js';
 import type { Palette } from './palette.js';
 
 /** The width of the primitive column; `knowledge` is the longest built-in primitive. */
 const PRIMITIVE_WIDTH = 9;
 
-/** `2025-10-22 14:00:00 | ops       | task-sub1 claimed by haiku-1`, under the timeline's heading. */
+/** `2025-10-22 14:00:00Z | 1d7050d7 | ops       | task-sub1 claimed by haiku-1`, under the timeline's heading. */
 export function timelineText(timeline: Timeline, colours: Palette): string[] {
   const lines = [colours.bold(timeline.heading)];
   if (timeline.entries.length === 0) lines.push('No events.');
@@ -17,5 +18,5 @@ export function timelineText(timeline: Timeline, colours: Palette): string[] {
 export function timelineLine({ event, description }: TimelineEntry, colours: Palette): string {
   const primitive = colours.primitive(event.primitive, event.primitive.padEnd(PRIMITIVE_WIDTH));
   const mark = event.private === true ? colours.dim(' (private)') : '';
-  return `${colours.dim(formatTime(event.ts))} | ${primitive} | ${description}${mark}`;
+  return `${colours.dim(`${formatTime(event.ts)}Z`)} | ${colours.dim(shortEventId(event.id))} | ${primitive} | ${description}${mark}`;
 }
