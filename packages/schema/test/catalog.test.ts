@@ -77,6 +77,20 @@ describe('description templates', () => {
     const render = compileDescription('{agent} said[ "{meta.content}"][ to {meta.nobody}]');
     const long = { ...event, metadata: { content: `line one\nline two ${'x'.repeat(100)}` } };
     expect(render(long)).toBe(`haiku-1 said "line one line two ${'x'.repeat(41)}…"`);
-    expect(compileDescription('{target} by {meta.who}')(event)).toBe('task-sub1 by');
+    expect(compileDescription('{target} by {meta.who}')(event)).toBe('task-sub1 by ?');
+  });
+
+  // Issue 15: "created by " followed by nothing, "(1 messages)", unescaped inner quotes, an emoji cut in half.
+  it('read "(no agent)" for a missing agent, pluralise counts, escape inner quotes and never cut an emoji', () => {
+    const orphan = catalog.prepare({ primitive: 'ops', type: 'create_task', target_id: 'task-1', metadata: { title: 'Pay' } }).event;
+    expect(catalog.describe(orphan)).toBe('task-1 (Pay) created by (no agent)');
+    const read = (count: number) => catalog.describe(catalog.prepare({ primitive: 'bridge', type: 'recv', agent_id: 'a', target_id: 'p', metadata: { count } }).event);
+    expect([read(1), read(2)]).toEqual(['a read #p (1 message)', 'a read #p (2 messages)']);
+    const quoted = catalog.prepare({ primitive: 'bridge', type: 'send', agent_id: 'a', target_id: 'p', metadata: { content: 'the vault "Payments Sandbox"' } }).event;
+    expect(catalog.describe(quoted)).toBe('a posted to #p: "the vault \\"Payments Sandbox\\""');
+    const emoji = catalog.prepare({ primitive: 'bridge', type: 'send', agent_id: 'a', target_id: 'p', metadata: { content: `${'x'.repeat(58)}👍🏽 done` } }).event;
+    expect(catalog.describe(emoji)).toBe(`a posted to #p: "${'x'.repeat(58)}👍🏽…"`);
+    const fits = catalog.prepare({ primitive: 'bridge', type: 'send', agent_id: 'a', target_id: 'p', metadata: { content: '👍🏽'.repeat(60) } }).event;
+    expect(catalog.describe(fits)).toBe(`a posted to #p: "${'👍🏽'.repeat(60)}"`);
   });
 });

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
+import { limitFlag } from '../limit-flag.js';
 import type { CausalityJson, TimelineJson } from '../json-output.js';
 
 const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
@@ -39,7 +40,7 @@ export default class Show extends TraceCommand<typeof Show> {
     primitive: Flags.string({ description: 'Only these primitives (repeatable or comma list)', multiple: true }),
     since: Flags.string({ description: 'From this time: ISO, "2h ago", "30m", "1d", "now" or "last wake" (needs an agent)' }),
     until: Flags.string({ description: 'Before this time (same forms as --since)' }),
-    limit: Flags.integer({ description: 'Only the latest N events (still printed oldest first)', min: 1 }),
+    limit: limitFlag('Only the latest N events (still printed oldest first)'),
     follow: Flags.boolean({
       char: 'f',
       description: 'Keep printing matching events as they are committed, until interrupted (with --since or --limit, first the backlog, like tail -f)',
@@ -65,7 +66,19 @@ export default class Show extends TraceCommand<typeof Show> {
     // Something shaped like a uuid that is not a uuidv7 is a mistyped event id, not a name.
     const asEventId = (value: string, field: string) => (looksLikeUuid(value) ? parseEventId(value, field) : undefined);
 
-    const store = await this.openStore('read');
+    // `trace stat` is rewritten to `trace show stat` (bin/run.js): when no name answers, it was a typo of a command.
+    const { suggestCommand } = await import('../suggest.js');
+    const commandIds = this.config.commands.filter((command) => !command.hidden).map((command) => command.id);
+    const suggestion = args.id === undefined ? undefined : suggestCommand(args.id, commandIds);
+    const notACommand = (where: string) => this.usageError(`"${args.id}" is not a trace command${where}: did you mean \`${suggestion}\`?`);
+
+    let store: Awaited<ReturnType<Show['openStore']>>;
+    try {
+      store = await this.openStore('read');
+    } catch (error) {
+      if (suggestion !== undefined && (error as { code?: unknown }).code === 'E_NO_STORE') return notACommand('');
+      throw error;
+    }
     const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
@@ -92,6 +105,7 @@ export default class Show extends TraceCommand<typeof Show> {
       const name = args.id;
       const candidates = await projector.resolveSubject(store, name, { includePrivate });
       if (candidates.length === 0) {
+        if (suggestion !== undefined) await notACommand(`, and nothing is named so in ${store.location}`);
         throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
       }
       if (candidates.length > 1 && candidates.every((candidate) => candidate.kind === 'event')) {
@@ -113,6 +127,7 @@ export default class Show extends TraceCommand<typeof Show> {
 
     const timeOptions = (flag: string) => ({ flag, ...(query.agent === undefined ? {} : { agent: query.agent }) });
     const primitives = flags.primitive?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+    if (primitives !== undefined) await projector.checkKindFilter(store, primitives, '--primitive');
     const timelineQuery = {
       ...query,
       ...(primitives === undefined ? {} : { primitives }),

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emit, errorLine, tempDirs, trace, withoutShortIds } from './helpers/trace-cli.js';
+
+// Issue 15 §2: the conventions of git, gh and kubectl: -h and -v, "did you mean", validated
+// filters, one-line usage errors, limits that mean the same everywhere, and tidy text.
+
+const dirs = tempDirs();
+let cwd: string;
+beforeAll(async () => {
+  cwd = dirs.make();
+  await emit(['bridge', 'recv', '--agent', 'zealot-1', '--target', 'payments', '--meta', '{"count":1}', '--ts', '2025-10-22T14:00:00Z'], { cwd });
+});
+afterAll(() => dirs.cleanup());
+
+describe('the conventions of git and gh', () => {
+  it('-h works on the root and on every command, -v at the root, and -h after -- belongs to the command', async () => {
+    const [rootHelp, statsHelp, runsShowHelp, version, longVersion, passedOn] = await Promise.all([
+      trace(['-h'], { cwd }),
+      trace(['stats', '-h'], { cwd }),
+      trace(['runs', 'show', '-h'], { cwd }),
+      trace(['-v'], { cwd }),
+      trace(['--version'], { cwd }),
+      trace(['run', '--task', 'echo', '--', 'echo', '-h'], { cwd }),
+    ]);
+    expect([rootHelp.code, rootHelp.stdout]).toEqual([0, expect.stringContaining('trace <event-id>')]);
+    expect([statsHelp.code, statsHelp.stdout]).toEqual([0, expect.stringContaining('USAGE\n  $ trace stats')]);
+    expect([runsShowHelp.code, runsShowHelp.stdout]).toEqual([0, expect.stringContaining('$ trace runs show RUN')]);
+    expect([version.code, version.stdout]).toEqual([0, longVersion.stdout]);
+    expect(version.stdout).toMatch(/^@tracekernel\/cli\/\d+\.\d+\.\d+ /);
+    expect(passedOn.stdout).toBe('-h\n');
+  });
+
+  it('a typo of a command or a flag gets "did you mean"', async () => {
+    const [stat, version, flag, chars, stray] = await Promise.all([
+      trace(['stat'], { cwd }),
+      trace(['version'], { cwd }),
+      trace(['--agnet', 'x'], { cwd }),
+      trace(['runs', '--limt', '3'], { cwd }),
+      trace(['--zzzzzz'], { cwd }),
+    ]);
+    expect([stat.code, errorLine(stat)]).toEqual([2, `trace: "stat" is not a trace command, and nothing is named so in ${cwd}/.trace/trace.db: did you mean \`trace stats\`?`]);
+    expect(errorLine(version)).toMatch(/^trace: "version" is not a trace command.*: did you mean `trace --version`\?$/);
+    expect([flag.code, errorLine(flag)]).toEqual([2, 'trace: unknown flag --agnet: did you mean --agent? (see trace show --help)']);
+    expect(errorLine(chars)).toBe('trace: unknown flag --limt: did you mean --limit? (see trace runs --help)');
+    expect(errorLine(stray)).toBe('trace: unknown flag --zzzzzz (see trace show --help)');
+  });
+
+  it('--primitive is validated as emit validates a kind, listing the valid ones', async () => {
+    const [bad, badType, asJson, good] = await Promise.all([
+      trace(['--primitive', 'opz'], { cwd }),
+      trace(['--agent', 'zealot-1', '--primitive', 'bridge.sned'], { cwd }),
+      trace(['--primitive', 'opz', '--json'], { cwd }),
+      trace(['--primitive', 'bridge.recv'], { cwd }),
+    ]);
+    expect([bad.code, bad.stdout]).toEqual([1, '']);
+    expect(errorLine(bad)).toBe('trace: --primitive: unknown primitive "opz"; expected one of: spawn, bridge, ops, memory, knowledge, run');
+    expect(errorLine(badType)).toMatch(/^trace: --primitive: unknown type "sned" for primitive bridge; expected one of: send, recv, /);
+    expect(JSON.parse(asJson.stdout).error.code).toBe('E_UNKNOWN_KIND');
+    expect(good.code).toBe(0);
+  });
+
+  it('a missing argument is one usage line', async () => {
+    const result = await trace(['emit', 'ops'], { cwd });
+    expect([result.code, errorLine(result)]).toEqual([2, 'trace: missing <type>; usage: trace emit <primitive> <type> [FLAGS] (see trace emit --help)']);
+  });
+
+  it('--limit means the same on every command', async () => {
+    const huge = '99999999999999999999';
+    const results = await Promise.all([trace(['runs', '--limit', huge], { cwd }), trace(['--limit', huge], { cwd }), trace(['runs', '--limit', '0', '--json'], { cwd })]);
+    for (const result of results.slice(0, 2)) {
+      expect([result.code, errorLine(result)]).toEqual([2, `trace: --limit: expected a whole number from 1 to 9007199254740991, got "${huge}"`]);
+    }
+    expect(JSON.parse(results[2]!.stdout).error).toEqual({ code: 'E_USAGE', message: '--limit: expected a whole number from 1 to 9007199254740991, got "0"' });
+  });
+
+  it('an event without an agent reads "(no agent)", and one message is singular', async () => {
+    await emit(['ops', 'create_task', '--target', 'task-lone', '--meta', '{"title":"Alone"}', '--ts', '2025-10-22T14:01:00Z'], { cwd });
+    const result = await trace(['--since', '2025-10-22'], { cwd });
+    expect(withoutShortIds(result.stdout).split('\n').slice(1, 3)).toEqual([
+      '2025-10-22 14:00:00 | bridge    | zealot-1 read #payments (1 message)',
+      '2025-10-22 14:01:00 | ops       | task-lone (Alone) created by (no agent)',
+    ]);
+  });
+});
