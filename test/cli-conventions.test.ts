@@ -82,3 +82,21 @@ describe('the conventions of git and gh', () => {
     ]);
   });
 });
+
+describe('trace run and trace runs', () => {
+  it('under --json the child\'s stdout goes to stderr; without, the span id is printed; trace runs has column headers', async () => {
+    const [asJson, text] = await Promise.all([
+      trace(['run', '--json', '--task', 'greet', '--', 'echo', 'hi'], { cwd }),
+      trace(['run', '--task', 'greet-text', '--', 'echo', 'hello'], { cwd }),
+    ]);
+    const body = JSON.parse(asJson.stdout);
+    expect(body.run.status).toBe('success');
+    expect(asJson.stderr).toBe('hi\n');
+    expect(text.stdout).toBe('hello\n');
+    const span = JSON.parse((await trace(['runs', '--task', 'greet-text', '--json'], { cwd })).stdout).runs[0].span_id as string;
+    expect(text.stderr).toBe(`trace: run ${span} success (trace runs show ${span.slice(24, 32)})\n`);
+    const list = (await trace(['runs'], { cwd })).stdout.split('\n');
+    expect(list[0]).toBe('STARTED (UTC)       | STATUS    | DURATION | TASK       | ATTEMPT   | SPAN ID');
+    expect(list[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| success   \| +\d+ ms \| greet(-text)? +\| attempt 1 \| [0-9a-f-]{36}$/);
+  });
+});
