@@ -97,6 +97,22 @@ describe('trace run and trace runs', () => {
     expect(text.stderr).toBe(`trace: run ${span} success (trace runs show ${span.slice(24, 32)})\n`);
     const list = (await trace(['runs'], { cwd })).stdout.split('\n');
     expect(list[0]).toBe('STARTED (UTC)       | STATUS    | DURATION | TASK       | ATTEMPT   | SPAN ID');
-    expect(list[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| success   \| +\d+ ms \| greet(-text)? +\| attempt 1 \| [0-9a-f-]{36}$/);
+    expect(list[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| success   \| +\d+ ms \| \S+ +\| attempt 1 \| [0-9a-f-]{36}$/);
+  });
+});
+
+describe('times', () => {
+  it('--since takes "when <task> <type>", "an hour ago" and yesterday; --local prints the local zone with its offset', async () => {
+    await emit(['ops', 'claim_task', '--agent', 'haiku-1', '--target', 'task-lone', '--ts', '2025-10-22T14:05:00Z'], { cwd });
+    const [when, hour, yesterday, local] = await Promise.all([
+      trace(['--agent', 'haiku-1', '--since', 'when task-lone created'], { cwd }),
+      trace(['--since', 'an hour ago', '--json'], { cwd }),
+      trace(['--since', 'yesterday', '--json'], { cwd }),
+      trace(['--agent', 'haiku-1', '--local'], { cwd, env: { TZ: 'Europe/Paris' } }),
+    ]);
+    expect(withoutShortIds(when.stdout).split('\n')[1]).toBe('2025-10-22 14:05:00 | ops       | task-lone claimed by haiku-1');
+    expect(Date.parse(JSON.parse(hour.stdout).query.since)).toBeGreaterThan(Date.now() - 2 * 3_600_000);
+    expect(JSON.parse(yesterday.stdout).query.since).toMatch(/T00:00:00\.000Z$/);
+    expect(local.stdout.split('\n')[1]).toMatch(/^2025-10-22 16:05:00\+02:00 \| [0-9a-f]{8} \| ops /);
   });
 });

@@ -8,6 +8,8 @@ export interface FollowTerminalOptions {
   /** One JSON event per line instead of the heading and timeline lines. */
   json: boolean;
   colours: Palette;
+  /** Times in the machine's zone (`--local`). */
+  local?: boolean;
   /** Poll interval; an event is printed within about this long of its commit (default 200 ms). */
   pollMs?: number;
 }
@@ -28,7 +30,7 @@ export async function followToTerminal(store: TraceStore, query: TimelineQuery, 
   process.stdout.on('error', closed);
   const print = (entry: TimelineEntry) => {
     if (controller.signal.aborted) return;
-    process.stdout.write(`${options.json ? JSON.stringify(toJsonEvent(entry.event)) : timelineLine(entry, options.colours)}\n`);
+    process.stdout.write(`${options.json ? JSON.stringify(toJsonEvent(entry.event)) : timelineLine(entry, options.colours, { local: options.local === true })}\n`);
   };
   try {
     const follow = await followTimeline(store, query, {

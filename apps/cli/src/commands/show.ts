@@ -38,13 +38,16 @@ export default class Show extends TraceCommand<typeof Show> {
     agent: Flags.string({ description: "Timeline of an agent's events" }),
     channel: Flags.string({ description: 'Timeline of a bridge channel (with or without #)' }),
     primitive: Flags.string({ description: 'Only these primitives (repeatable or comma list)', multiple: true }),
-    since: Flags.string({ description: 'From this time: ISO, "2h ago", "30m", "1d", "now" or "last wake" (needs an agent)' }),
+    since: Flags.string({
+      description: 'From this time: ISO, epoch ms, "2h ago", "an hour ago", "today", "yesterday", "now", "last wake" (needs an agent) or "when <task|agent|event-id> <type>"',
+    }),
     until: Flags.string({ description: 'Before this time (same forms as --since)' }),
     limit: limitFlag('Only the latest N events (still printed oldest first)'),
     follow: Flags.boolean({
       char: 'f',
       description: 'Keep printing matching events as they are committed, until interrupted (with --since or --limit, first the backlog, like tail -f)',
     }),
+    local: Flags.boolean({ description: 'Print times in the local time zone, with its offset (default: UTC, marked Z)' }),
     'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
       description: 'Cause-and-effect tree of an event (its id or short id) or a task',
@@ -85,7 +88,7 @@ export default class Show extends TraceCommand<typeof Show> {
       const { causalityJson } = await import('../json-output.js');
       const { causalityText } = await import('../render/causality-text.js');
       const causality = await projector.causality(store, subject, undefined, { includePrivate });
-      if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
+      if (!this.jsonEnabled()) for (const line of causalityText(causality, palette(), { local: flags.local })) this.log(line);
       return causalityJson(causality);
     };
 
@@ -138,13 +141,13 @@ export default class Show extends TraceCommand<typeof Show> {
     };
     if (flags.follow) {
       const { followToTerminal } = await import('../follow-terminal.js');
-      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), colours: palette() });
+      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), colours: palette(), local: flags.local });
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
     const { timelineJson } = await import('../json-output.js');
     const { timelineText } = await import('../render/timeline-text.js');
-    if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette())) this.log(line);
+    if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette(), { local: flags.local })) this.log(line);
     return timelineJson(timeline);
   }
 }

@@ -1,7 +1,7 @@
 import type { Causality, CausalityNode } from '@tracekernel/projector';
 import { shortEventId } from '@tracekernel/schema';
 import type { Palette } from './palette.js';
-import { timelineLine } from './timeline-text.js';
+import { timelineLine, type TimeOptions } from './timeline-text.js';
 
 /** The id `trace` prints and takes back: the random start of the last group (a uuidv7's head is its time). */
 export const shortId = (id: string): string => shortEventId(id);
@@ -17,7 +17,7 @@ export const shortId = (id: string): string => shortEventId(id);
  * ```
  * A task's events that no edge reaches from its creation follow the tree, as timeline lines.
  */
-export function causalityText(causality: Causality, colours: Palette): string[] {
+export function causalityText(causality: Causality, colours: Palette, options: TimeOptions = {}): string[] {
   const lines = [colours.bold(causality.heading)];
   const label = (node: CausalityNode) => {
     const id = colours.dim(shortId(node.event.id));
@@ -49,7 +49,7 @@ export function causalityText(causality: Causality, colours: Palette): string[] 
   }
   if (causality.unreached.length > 0) {
     lines.push('', colours.bold("Not caused by the task's creation:"));
-    for (const entry of causality.unreached) lines.push(timelineLine(entry, colours));
+    for (const entry of causality.unreached) lines.push(timelineLine(entry, colours, options));
   }
   return lines;
 }
