@@ -190,6 +190,8 @@ class RequestHandler {
         }
         case 'POST /v1/events':
           return sendJson(response, 200, await this.#ingest(request));
+        case 'POST /v1/traces':
+          return sendJson(response, 200, await this.#ingestTraces(request));
         default:
           throw routeError(method, pathname);
       }
@@ -209,6 +211,27 @@ class RequestHandler {
     }
     const body = await readBody(request, this.settings.maxBodyBytes);
     return ingestEvents(this.settings.store, parseEventBatch(body.toString('utf8'), format), this.settings.catalog, this.settings.redactor);
+  }
+
+  /** OTLP/HTTP with JSON encoding; the answer is an ExportTraceServiceResponse plus the stored ids. */
+  async #ingestTraces(request: IncomingMessage) {
+    const type = mediaType(request);
+    if (type !== 'application/json') {
+      const hint = type === 'application/x-protobuf' ? ' (protobuf is not supported: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json)' : '';
+      throw new HttpError(415, 'E_MEDIA_TYPE', `Content-Type: expected application/json (OTLP/HTTP JSON), got ${JSON.stringify(request.headers['content-type'] ?? '')}${hint}`);
+    }
+    const body = await readBody(request, this.settings.maxBodyBytes);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      throw new HttpError(400, 'E_BAD_JSON', `body: not valid JSON (${(error as Error).message})`);
+    }
+    const { otlpToEvents } = await import('@tracekernel/otel');
+    const prepared = (await otlpToEvents(parsed, this.settings.store, this.settings.catalog)).map((event) => this.settings.redactor.redactPrepared(event));
+    const results = await this.settings.store.append(prepared);
+    const inserted = results.filter((result) => result.inserted).length;
+    return { partialSuccess: {}, ids: results.map((result) => result.id), inserted, duplicates: results.length - inserted };
   }
 
   /**
