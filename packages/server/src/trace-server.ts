@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { EventCatalog, Redactor, TraceError } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { ingestEvents, parseEventBatch } from './event-ingest.js';
@@ -84,7 +84,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     redactor: new Redactor(options.redactKeys ?? []),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
-  const server = createServer((request, response) => void handler.handle(request, response));
+  const connections = new Connections();
+  const server = createServer((request, response) => {
+    connections.begin(request, response);
+    void handler.handle(request, response);
+  });
+  server.on('connection', (socket) => connections.add(socket));
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
@@ -97,14 +102,46 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { port } = server.address() as AddressInfo;
   handler.port = port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${urlHost}:${port}/`, host, port, close: () => closeServer(server, handler) };
+  return { url: `http://${urlHost}:${port}/`, host, port, close: () => closeServer(server, handler, connections) };
 }
 
-async function closeServer(server: Server, handler: RequestHandler): Promise<void> {
+async function closeServer(server: Server, handler: RequestHandler, connections: Connections): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   handler.closing.abort();
-  server.closeIdleConnections();
+  connections.closing();
+  // A request still in flight gets two seconds to finish; then its connection is cut.
+  const force = setTimeout(() => server.closeAllConnections(), 2_000);
   await closed;
+  clearTimeout(force);
+}
+
+/**
+ * The open connections and how many answers each still owes, so that a closing server ends each
+ * keep-alive connection as soon as it is idle (node's closeIdleConnections misses some of them).
+ */
+class Connections {
+  readonly #busy = new Map<Socket, number>();
+  #closing = false;
+
+  add(socket: Socket): void {
+    this.#busy.set(socket, 0);
+    socket.once('close', () => this.#busy.delete(socket));
+  }
+
+  begin(request: IncomingMessage, response: ServerResponse): void {
+    const socket = request.socket;
+    this.#busy.set(socket, (this.#busy.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (this.#busy.get(socket) ?? 1) - 1;
+      this.#busy.set(socket, left);
+      if (left === 0 && this.#closing) socket.destroy();
+    });
+  }
+
+  closing(): void {
+    this.#closing = true;
+    for (const [socket, busy] of this.#busy) if (busy === 0) socket.destroy();
+  }
 }
 
 interface HandlerSettings extends Omit<ServerOptions, 'token' | 'catalog'> {
