@@ -48,6 +48,13 @@ export const DEFAULT_PORT = 7700;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is in use by another process; pick another with --port (0 picks a free one)',
+  EACCES: 'not allowed to listen there (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'not an address of this machine',
+  ENOTFOUND: 'no such host name',
+};
+
 const EVENT_MEDIA_TYPES: Record<string, 'json' | 'ndjson'> = {
   'application/json': 'json',
   'application/x-ndjson': 'ndjson',
@@ -92,17 +99,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.on('connection', (socket) => connections.add(socket));
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  const port = options.port ?? DEFAULT_PORT;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', reject);
+    const refused = (error: NodeJS.ErrnoException) => {
+      const reason = LISTEN_ERRORS[error.code ?? ''];
+      reject(reason ? new TraceError('E_USAGE', `--host ${host} --port ${port}: ${reason}`) : error);
+    };
+    server.once('error', refused);
+    server.listen(port, host, () => {
+      server.off('error', refused);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  handler.port = port;
+  const bound = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${urlHost}:${port}/`, host, port, close: () => closeServer(server, handler, connections) };
+  return { url: `http://${urlHost}:${bound}/`, host, port: bound, close: () => closeServer(server, handler, connections) };
 }
 
 async function closeServer(server: Server, handler: RequestHandler, connections: Connections): Promise<void> {
@@ -155,7 +166,6 @@ interface HandlerSettings extends Omit<ServerOptions, 'token' | 'catalog'> {
 }
 
 class RequestHandler {
-  port = 0;
   /** Aborted on close: open streams end, so that close() does not wait for them forever. */
   readonly closing = new AbortController();
 
@@ -196,7 +206,7 @@ class RequestHandler {
     if (this.settings.token !== undefined && this.#tokenLogin(request, response, pathname, searchParams)) return;
     if (this.settings.token !== undefined) checkToken(request, this.settings.token);
 
-    const { api, store } = { api: this.settings.api, store: this.settings.store };
+    const { api, store } = this.settings;
     if (pathname.startsWith('/v1/') || pathname === '/v1') {
       const route = `${method} ${routeShape(pathname)}`;
       switch (route) {

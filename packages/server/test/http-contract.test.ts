@@ -139,6 +139,7 @@ describe('tokens, origins and hosts', () => {
       await expect(startServer({ store, host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/--token/) });
       await expect(startServer({ store, host: '0.0.0.0', port: 0, token: '' })).rejects.toMatchObject({ code: 'E_USAGE' });
       const open = await startServer({ store, host: '0.0.0.0', port: 0, token: 'sesame' });
+      await expect(startServer({ store, port: open.port })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/the port is in use/) });
       const answer = await fetch(`http://127.0.0.1:${open.port}/v1/stats`, { headers: { authorization: 'Bearer sesame' } });
       expect(answer.status).toBe(200);
       await open.close();
