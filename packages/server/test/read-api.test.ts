@@ -97,4 +97,14 @@ describe.each(DIALECTS)('the read API over HTTP (%s)', (dialect) => {
     expect(bad.error.code).toBe('E_USAGE');
     expect(bad.error.message).toMatch(/cursor/);
   });
+
+  it('streams an agent with its backlog first (limit, like tail -n N -f), then what lands', async () => {
+    served = await serve();
+    const old = await served.post([1, 2, 3].map((n) => ({ primitive: 'bridge', type: 'send', agent_id: 'haiku-1', target_id: 'dev', metadata: { content: `old ${n}` } })));
+    await served.post([{ primitive: 'bridge', type: 'send', agent_id: 'someone-else', target_id: 'dev', metadata: { content: 'not theirs' } }]);
+    const response = await served.request('/v1/stream?agent=haiku-1&limit=2');
+    const [fresh] = await served.post([{ primitive: 'bridge', type: 'send', agent_id: 'haiku-1', target_id: 'dev', metadata: { content: 'new' } }]);
+    const { events } = await readStream(response, 3);
+    expect(events.map((event) => event.id)).toEqual([old[1], old[2], fresh]);
+  });
 });
