@@ -1,10 +1,25 @@
-import { EventCatalog, MAX_CAUSES, TraceError, eventIdAt, isTraceError, type EventInput, type OtelSpan, type PreparedEvent } from '@tracekernel/schema';
+import { createHash } from 'node:crypto';
+import { EventCatalog, MAX_CAUSES, TraceError, isTraceError, type EventInput, type OtelSpan, type PreparedEvent } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { fromAttributes, nanosToMs, readEnum, readId, readNanos, SPAN_KINDS, STATUS_CODES } from './otlp-json.js';
 import { KERNEL_ATTRIBUTE } from './kernel-attributes.js';
 
 /** The idempotency key of an imported span: posting the same span again stores nothing new. */
 export const spanKey = (traceId: string, spanId: string) => `otel:${traceId}:${spanId}`;
+
+/**
+ * The event id of an imported span, derived from its trace and span ids alone: a child names its
+ * parent's event before the parent arrives, which is the usual order, since a span is exported
+ * when it ends and children end first. It has the shape of a uuidv7, but its first 48 bits are
+ * hash, not time: readers order by `ts`, never by id.
+ */
+export function spanEventId(traceId: string, spanId: string): string {
+  const bytes = createHash('sha256').update(spanKey(traceId, spanId)).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 const MEMORY_WRITES = new Set(['create_memory', 'update_memory', 'add_memory', 'store_memory', 'save_memory']);
 const MEMORY_DELETES = new Set(['delete_memory', 'archive_memory']);
@@ -26,12 +41,11 @@ export async function otlpToEvents(request: unknown, store: TraceStore, catalog:
   const spans = decodeRequest(request);
   const idsByKey = new Map<string, string>();
   const agentsByKey = new Map<string, string | null>();
-  for (const { span, kernel } of spans) {
-    const ts = nanosToMs(span.start_time_unix_nano);
-    idsByKey.set(spanKey(span.trace_id, span.span_id), kernel?.id ?? eventIdAt(ts));
-  }
+  for (const { span, kernel } of spans) idsByKey.set(spanKey(span.trace_id, span.span_id), kernel?.id ?? spanEventId(span.trace_id, span.span_id));
   const stored = await storedSpans(store, spans, idsByKey);
   const resolve = (traceId: string, spanId: string) => idsByKey.get(spanKey(traceId, spanId)) ?? stored.get(spanKey(traceId, spanId))?.id;
+  // A span not received yet is still named: its event will have the derived id.
+  const eventOf = (traceId: string, spanId: string) => resolve(traceId, spanId) ?? spanEventId(traceId, spanId);
   // Parents first, so that a span without an agent takes the agent of the span it runs inside.
   const ordered = [...spans].sort((a, b) => compareNanos(a.span.start_time_unix_nano, b.span.start_time_unix_nano));
   const agentOf = (traceId: string, spanId: string | null): string | null => {
@@ -44,8 +58,8 @@ export async function otlpToEvents(request: unknown, store: TraceStore, catalog:
     const key = spanKey(span.trace_id, span.span_id);
     const input = kernel ?? mapSpan(span, {
       id: idsByKey.get(key)!,
-      parent: span.parent_span_id === null ? undefined : resolve(span.trace_id, span.parent_span_id),
-      causes: span.links.map((link) => resolve(link.trace_id, link.span_id)).filter((id): id is string => id !== undefined).slice(0, MAX_CAUSES),
+      parent: span.parent_span_id === null ? undefined : eventOf(span.trace_id, span.parent_span_id),
+      causes: span.links.slice(0, MAX_CAUSES).map((link) => eventOf(link.trace_id, link.span_id)),
       inheritedAgent: agentOf(span.trace_id, span.parent_span_id),
     });
     agentsByKey.set(key, input.agent_id ?? null);

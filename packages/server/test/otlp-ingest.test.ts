@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventsToOtlp, KERNEL_ATTRIBUTE, type OtlpSpan, type OtlpTraceRequest } from '@tracekernel/otel';
+import { eventsToOtlp, KERNEL_ATTRIBUTE, spanEventId, type OtlpSpan, type OtlpTraceRequest } from '@tracekernel/otel';
 import { causality, causalityJson, timeline, timelineJson } from '@tracekernel/projector';
 import { postStory, servers, type Served } from './server-fixture.js';
 
@@ -69,7 +69,8 @@ describe('POST /v1/traces', () => {
 
     expect(invoke).toMatchObject({ primitive: 'spawn', type: 'wake', agent_id: 'planner', session_id: 'conv-1', parent_event_id: null, ts: Date.UTC(2025, 9, 22, 14, 0, 0) });
     expect(chat).toMatchObject({ primitive: 'otel', type: 'span', agent_id: 'planner', target_id: 'chat', parent_event_id: invoke.id });
-    expect(tool).toMatchObject({ primitive: 'otel', type: 'span', agent_id: 'planner', target_id: 'execute_tool', parent_event_id: invoke.id, causes: [] });
+    // A link to a span not received is a cause all the same, by the id that span's event will have.
+    expect(tool).toMatchObject({ primitive: 'otel', type: 'span', agent_id: 'planner', target_id: 'execute_tool', parent_event_id: invoke.id, causes: [spanEventId(OTHER_TRACE, 'b000000000000001')] });
     expect(tool.metadata.status).toBe('error: rate limited');
     expect(create).toMatchObject({ primitive: 'spawn', type: 'spawn', agent_id: 'planner', target_id: 'coder', causes: [tool.id] });
     expect(memory).toMatchObject({ primitive: 'memory', type: 'add_entry', target_id: 'mem-1', metadata: { content: 'search is rate limited' } });
@@ -82,7 +83,6 @@ describe('POST /v1/traces', () => {
       resource: { 'service.name': 'agents', 'telemetry.sdk.language': 'python' },
       scope: { name: 'agent-framework', version: null },
     });
-    // A link to a span that is not here stays a link, and is not a cause.
     expect(tool.metadata.otel).toMatchObject({ status: { code: 'error', message: 'rate limited' }, links: [{ trace_id: OTHER_TRACE, span_id: 'b000000000000001', attributes: { why: 'retry of' } }] });
     expect(http.metadata.otel).toMatchObject({ kind: 'client' });
 
@@ -105,6 +105,19 @@ describe('POST /v1/traces', () => {
     }
     const resource = exported.resourceSpans[0]!.resource!.attributes!;
     expect(resource).toContainEqual(str('service.name', 'agents'));
+  });
+
+  it('links a child to its parent whichever arrives first', async () => {
+    const served = await server();
+    const lateChild = { traceId: TRACE, spanId: 'd000000000000002', parentSpanId: 'd000000000000001', name: 'child', startTimeUnixNano: ns(10), endTimeUnixNano: ns(20) };
+    const lateParent = { traceId: TRACE, spanId: 'd000000000000001', name: 'parent', startTimeUnixNano: ns(0), endTimeUnixNano: ns(30) };
+    const [child] = (await postTraces(served, { resourceSpans: [{ scopeSpans: [{ spans: [lateChild] }] }] })).ids;
+    const before = await causality(served.store, child);
+    expect(before.root.missingParent).toBe(spanEventId(TRACE, 'd000000000000001'));
+    const [parent] = (await postTraces(served, { resourceSpans: [{ scopeSpans: [{ spans: [lateParent] }] }] })).ids;
+    const after = await causality(served.store, child);
+    expect(after.root.event.id).toBe(parent);
+    expect(after.root.children.map((node) => node.event.id)).toEqual([child]);
   });
 
   it('resolves a parent span posted in an earlier request', async () => {
