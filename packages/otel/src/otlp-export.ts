@@ -86,6 +86,7 @@ export function eventsToOtlp(events: readonly TraceEvent[], options: OtlpExportO
       if (event.session_id !== null) attributes['gen_ai.conversation.id'] = event.session_id;
       if (event.target_id !== null) attributes[`tracekernel.${event.primitive}.target`] = event.target_id;
     }
+    if (interval?.runStatus !== undefined) attributes['tracekernel.run.status'] = interval.runStatus;
     attributes[KERNEL_ATTRIBUTE.id] = event.id;
     attributes[KERNEL_ATTRIBUTE.ts] = event.ts;
     attributes[KERNEL_ATTRIBUTE.primitive] = event.primitive;

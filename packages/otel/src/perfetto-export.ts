@@ -78,7 +78,8 @@ export function eventsToPerfetto(events: readonly TraceEvent[], catalog: EventCa
         from_event: event.id,
         to_event: interval.endEvent.id,
         to: `${interval.endEvent.primitive}.${interval.endEvent.type}`,
-        ...(interval.status ? { status: interval.status.message ?? interval.status.code } : {}),
+        ...(interval.runStatus === undefined ? {} : { status: interval.runStatus }),
+        ...(interval.status?.code === 'error' && interval.status.message ? { error: interval.status.message } : {}),
       },
     });
   }

@@ -7,6 +7,8 @@ export interface SpanInterval {
   end: number;
   kind: 'task' | 'run';
   status?: { code: 'ok' | 'error'; message: string | null };
+  /** A run's own status: success, partial, failed, skipped. */
+  runStatus?: string;
 }
 
 /**
@@ -38,9 +40,11 @@ export function spanIntervals(events: readonly TraceEvent[]): Map<string, SpanIn
         endEvent: event,
         end: Math.max(event.ts, start.ts),
         kind: 'run',
+        runStatus: typeof status === 'string' ? status : 'unknown',
+        // OTLP allows a status message on errors only.
         status: status === 'failed'
           ? { code: 'error', message: typeof error?.message === 'string' ? error.message : 'failed' }
-          : { code: 'ok', message: typeof status === 'string' ? status : null },
+          : { code: 'ok', message: null },
       });
     }
   }
