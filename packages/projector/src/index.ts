@@ -12,3 +12,8 @@ export { verifyRuns, verifyRunStore, type RunVerification } from './runs/verify-
 export { processLiveness, type RunnerLiveness } from './runs/runner-liveness.js';
 export { followTimeline, type FollowTimelineOptions, type FollowedBatch, type TimelineFollow } from './follow-timeline.js';
 export { verifyStore, type StoreVerification, type VerifyCheck } from './verify-store.js';
+export {
+  diffRuns,
+  type DiffOptions, type DiffChange, type DiffSide, type DiffTask, type DiffTaskSnapshot, type DiffRun, type DiffRunSnapshot,
+  type DiffDivergence, type RunDiff,
+} from './run-diff.js';
