@@ -261,7 +261,9 @@ function taskTree(events: readonly TraceEvent[], primary: string | null): Map<st
   for (const id of firstEvent.keys()) children.set(parentOf(id), [...(children.get(parentOf(id)) ?? []), id]);
   const tasks = new Map<string, SideTask>();
   const visit = (parent: SideTask | null) => {
-    const ids = (children.get(parent?.id ?? null) ?? []).sort((x, y) => compareEvents(created.get(x) ?? firstEvent.get(x)!, created.get(y) ?? firstEvent.get(y)!));
+    // A task's side is its own tree: tasks pulled in only by causes (a parent's reduce) stay out of it.
+    const top = primary !== null && firstEvent.has(primary) ? [primary] : children.get(null) ?? [];
+    const ids = (parent === null ? top : children.get(parent.id) ?? []).sort((x, y) => compareEvents(created.get(x) ?? firstEvent.get(x)!, created.get(y) ?? firstEvent.get(y)!));
     const seen = new Map<string, number>();
     for (const id of ids) {
       if (tasks.has(id)) continue; // a parent_task_id cycle: each task once
