@@ -17,3 +17,9 @@ export {
   type DiffOptions, type DiffChange, type DiffSide, type DiffTask, type DiffTaskSnapshot, type DiffRun, type DiffRunSnapshot,
   type DiffDivergence, type RunDiff,
 } from './run-diff.js';
+export {
+  taskWaits, storeWaits,
+  type WaitsOptions, type WaitKind, type WaitStep, type BlockedSpan, type TaskWaits, type StoreWaits,
+} from './task-waits.js';
+export { findDeadlocks, blockedNow, type WaitTarget, type WaitingTask } from './wait-for-graph.js';
+export { findLoops, type WaitLoop } from './wait-loops.js';

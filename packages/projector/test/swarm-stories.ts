@@ -88,3 +88,63 @@ export async function paymentRun(f: Fixture, options: PaymentRunOptions) {
   }
   return { start, ask, root, created, claims, asked, block, answer, end, task };
 }
+
+/**
+ * Tasks blocked on each other, 10 minutes after T0: a two-task deadlock (A waits on B's output,
+ * B on A's), a three-task one through an agent and a channel (X waits on the agent holding Y, Y on
+ * #ledger where Z's holder posts, Z on X), and two blocked tasks that are no deadlock: V waits on A
+ * (stuck behind the cycle, not in it) and W waits on a task that is still being worked on.
+ */
+export async function deadlockStories(f: Fixture) {
+  const at = (minutes: number) => T0 + minutes * 60_000;
+  const emit = (input: EventInput) => f.emit(input);
+  const blocks = new Map<string, TraceEvent>();
+  const task = async (id: string, holder: string, minute: number, waitingOn: Record<string, string>) => {
+    await emit({ primitive: 'ops', type: 'create_task', ts: at(minute), agent_id: 'planner', target_id: id, metadata: { title: id } });
+    await emit({ primitive: 'ops', type: 'claim_task', ts: at(minute + 1), agent_id: holder, target_id: id });
+    blocks.set(id, await emit({
+      primitive: 'ops', type: 'block_task', ts: at(minute + 5), agent_id: holder, target_id: id,
+      metadata: { reason: `waiting for ${Object.values(waitingOn)[0]}`, waiting_on: waitingOn },
+    }));
+  };
+  await task('dl2-a', 'alice', 0, { task: 'dl2-b' });
+  await task('dl2-b', 'bob', 0, { task: 'dl2-a' });
+  await emit({ primitive: 'bridge', type: 'send', ts: at(2), agent_id: 'zed', target_id: 'ledger', metadata: { content: 'ledger schema coming' } });
+  await task('dl3-x', 'xavier', 1, { agent: 'yvonne' });
+  await task('dl3-y', 'yvonne', 1, { channel: 'ledger' });
+  await task('dl3-z', 'zed', 1, { task: 'dl3-x' });
+  await task('dl-v', 'victor', 2, { task: 'dl2-a' });
+  await emit({ primitive: 'ops', type: 'create_task', ts: at(2), agent_id: 'planner', target_id: 'busy', metadata: { title: 'busy' } });
+  await emit({ primitive: 'ops', type: 'claim_task', ts: at(3), agent_id: 'bea', target_id: 'busy' });
+  await task('dl-w', 'walter', 2, { task: 'busy' });
+  return blocks;
+}
+
+/**
+ * A retry loop: `loop-1` claimed and blocked three times by worker-9 and never completed; `loop-2`
+ * the same three times, then completed (no loop); and a wake loop: `sleepy` waking three times,
+ * each session posting on #status, without progress.
+ */
+export async function loopStories(f: Fixture) {
+  const at = (minutes: number) => T0 + minutes * 60_000;
+  const emit = (input: EventInput) => f.emit(input);
+  const retries: TraceEvent[] = [];
+  for (const id of ['loop-1', 'loop-2']) {
+    await emit({ primitive: 'ops', type: 'create_task', ts: at(0), agent_id: 'planner', target_id: id, metadata: { title: id } });
+    for (let i = 0; i < 3; i++) {
+      const claim = await emit({ primitive: 'ops', type: 'claim_task', ts: at(10 * i + 1), agent_id: 'worker-9', target_id: id });
+      const block = await emit({ primitive: 'ops', type: 'block_task', ts: at(10 * i + 2), agent_id: 'worker-9', target_id: id, parent_event_id: claim.id, metadata: { reason: 'flaky upstream' } });
+      if (id === 'loop-1') retries.push(claim, block);
+    }
+  }
+  await emit({ primitive: 'ops', type: 'claim_task', ts: at(40), agent_id: 'worker-9', target_id: 'loop-2' });
+  await emit({ primitive: 'ops', type: 'complete_task', ts: at(45), agent_id: 'worker-9', target_id: 'loop-2' });
+  const wakes: TraceEvent[] = [];
+  for (let i = 0; i < 3; i++) {
+    const wake = await emit({ primitive: 'spawn', type: 'wake', ts: at(50 + 5 * i), agent_id: 'sleepy', session_id: `s${i}` });
+    wakes.push(wake);
+    await emit({ primitive: 'bridge', type: 'send', ts: at(51 + 5 * i), agent_id: 'sleepy', target_id: 'status', parent_event_id: wake.id, metadata: { content: 'still waiting' } });
+    await emit({ primitive: 'spawn', type: 'sleep', ts: at(52 + 5 * i), agent_id: 'sleepy', parent_event_id: wake.id });
+  }
+  return { retries, wakes };
+}
