@@ -1,5 +1,5 @@
-import { toJsonEvent, type JsonEvent } from '@tracekernel/schema';
-import type { DiffDivergence, DiffRun, DiffSide, DiffTask, RunDiff } from '@tracekernel/projector';
+import { toJsonEvent, type JsonEvent, type TraceEvent } from '@tracekernel/schema';
+import type { BlockedSpan, DiffDivergence, DiffRun, DiffSide, DiffTask, RunDiff, StoreWaits, TaskWaits, WaitStep } from '@tracekernel/projector';
 
 /** `trace diff --json`: the projector's result with events in the JSON contract's shape, and without the drawing tree. */
 export interface RunDiffJson {
@@ -33,4 +33,31 @@ export function runDiffJson(diff: RunDiff): RunDiffJson {
     runs: diff.runs,
     agents: diff.agents,
   };
+}
+
+type WithJsonEvent<T, K extends keyof T> = Omit<T, K> & { [P in K]: JsonEvent | null };
+
+/** `trace waits TASK --json`. */
+export interface TaskWaitsJson extends Omit<TaskWaits, 'critical_path' | 'blocked'> {
+  critical_path: Array<WithJsonEvent<WaitStep, 'event'>>;
+  blocked: Array<WithJsonEvent<BlockedSpan, 'ended_by'>>;
+}
+
+/** `trace waits --all --json`: `task` is null. */
+export interface StoreWaitsJson extends StoreWaits {
+  task: null;
+}
+
+const jsonOrNull = (event: TraceEvent | null) => (event === null ? null : toJsonEvent(event));
+
+export function taskWaitsJson(waits: TaskWaits): TaskWaitsJson {
+  return {
+    ...waits,
+    critical_path: waits.critical_path.map((step) => ({ ...step, event: jsonOrNull(step.event) })),
+    blocked: waits.blocked.map((span) => ({ ...span, ended_by: jsonOrNull(span.ended_by) })),
+  };
+}
+
+export function storeWaitsJson(waits: StoreWaits): StoreWaitsJson {
+  return { task: null, ...waits };
 }
