@@ -30,7 +30,7 @@ export default class Waits extends TraceCommand<typeof Waits> {
 
   async run(): Promise<TaskWaitsJson | StoreWaitsJson> {
     const { flags, args } = this;
-    if (flags.all === true ? args.task !== undefined : args.task === undefined) await this.usageError('give a task, or --all, not both');
+    if (flags.all === true ? args.task !== undefined : args.task === undefined) await this.usageError('expected a task or --all (exactly one of them)');
     const { storeWaits, taskWaits } = await import('@tracekernel/projector');
     const { palette } = await import('../render/palette.js');
     const json = await import('../analysis-json.js');
