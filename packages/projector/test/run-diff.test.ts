@@ -128,6 +128,63 @@ describe.each(DIALECTS)('%s', (dialect) => {
     expect(diff.runs[0]!.b!.status).toBe('running');
   });
 
+  it('a run that only dropped a subtask: the first divergence is the subtask A created and B did not', async () => {
+    const a = await paymentRun(f, { day: 0, prefix: 'mon', config: 'sha256:config-a' });
+    const b = await paymentRun(f, { day: 1, prefix: 'tue', config: 'sha256:config-a', dropCheckout: true });
+    const diff = await diffRuns(f.store, a.start.id, f.store, b.start.id);
+    expect(diff.tasks.map((task) => [task.path.at(-1), task.change])).toEqual([['Checkout API', 'removed']]);
+    expect(diff.runs).toEqual([]);
+    expect(diff.first_divergence).toEqual({
+      side: 'a', change: 'removed', event: a.created.get('sub2'), counterpart: null, differences: [], causes: [a.start, a.ask, a.root],
+    });
+  });
+
+  it('B from another store (--db-b): the same ids in both, matched all the same', async () => {
+    const other = await open();
+    try {
+      const a = await paymentRun(f, { day: 0, prefix: 'pay', config: 'sha256:config-a' });
+      const b = await paymentRun(other, { day: 1, prefix: 'pay', config: 'sha256:config-a', stuck: true });
+      const diff = await diffRuns(f.store, 'pay-abc', other.store, 'pay-abc');
+      expect(diff.a.store).toBe(f.store.location);
+      expect(diff.b.store).toBe(other.store.location);
+      expect(diff.tasks.map((task) => [task.path.at(-1), task.change, task.differences])).toEqual([
+        ['Build payment system', 'changed', ['status', 'holder']],
+        ['Adyen sandbox client', 'changed', ['status', 'claims']],
+      ]);
+      // Every event of B has its counterpart: the divergence is A's retry, which B never made, with causes from A's store.
+      const retry = (await f.store.query({ targets: ['pay-sub1'], kinds: ['ops.claim_task'] }))[1]!;
+      expect(diff.first_divergence).toMatchObject({ side: 'a', change: 'removed', event: retry, counterpart: null });
+      expect(diff.first_divergence!.causes).toEqual([a.start, a.ask, a.root, a.created.get('sub1'), a.claims.get('sub1'), a.asked, a.answer]);
+      expect(b.end).toBeNull();
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('a renamed task is matched by the idempotency key of its create_task (keys are unique per store: across two)', async () => {
+    const other = await open();
+    try {
+      const create = (into: Fixture, target: string, title: string, ts: number, key: string | null, parent?: string) => into.emit({
+        primitive: 'ops', type: 'create_task', ts, agent_id: 'zealot-1', target_id: target, idempotency_key: key,
+        metadata: { title, ...(parent ? { parent_task_id: parent } : {}) },
+      });
+      await create(f, 'release', 'Release', T0, null);
+      await create(f, 'notes', 'Write notes', T0 + MIN, 'notes-task', 'release');
+      await create(f, 'tests', 'Run tests', T0 + 2 * MIN, 'tests-task', 'release');
+      await create(other, 'release', 'Release', T0 + DAY, null);
+      await create(other, 'notes', 'Write the release notes', T0 + DAY + MIN, 'notes-task', 'release');
+      await create(other, 'tests', 'Run all tests', T0 + DAY + 2 * MIN, 'tests-task-2', 'release');
+      const diff = await diffRuns(f.store, 'release', other.store, 'release');
+      expect(diff.tasks.map((task) => [task.path, task.change, task.differences])).toEqual([
+        [['Release', 'Write the release notes'], 'changed', ['title']],
+        [['Release', 'Run all tests'], 'added', []],
+        [['Release', 'Run tests'], 'removed', []],
+      ]);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
   it('a reference that is neither a task nor a run is E_NOT_FOUND; a negative threshold is E_USAGE', async () => {
     await paymentRun(f, { day: 0, prefix: 'mon', config: 'sha256:config-a' });
     await expect(diffRuns(f.store, 'mon-abc', f.store, 'no-such-thing')).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining('"no-such-thing"') });
