@@ -141,6 +141,8 @@ interface Side {
   tasks: Map<string, SideTask>;
   /** Task ids by match key. */
   byKey: Map<string, string>;
+  /** Each task's ops events, oldest first. */
+  ops: Map<string, TraceEvent[]>;
 }
 
 /**
@@ -214,6 +216,13 @@ async function readSide(store: TraceStore, ref: string, includePrivate: boolean)
   }
   const tasks = taskTree(events, kind === 'task' ? task : null);
   const byKey = new Map([...tasks.values()].map((entry) => [entry.key, entry.id]));
+  const ops = new Map<string, TraceEvent[]>();
+  for (const event of events) {
+    if (event.primitive !== 'ops' || event.target_id === null || !tasks.has(event.target_id)) continue;
+    const list = ops.get(event.target_id) ?? [];
+    list.push(event);
+    ops.set(event.target_id, list);
+  }
   const first = events[0]?.ts ?? null;
   const last = events.at(-1)?.ts ?? null;
   const titled = tasks.get(task);
@@ -222,6 +231,7 @@ async function readSide(store: TraceStore, ref: string, includePrivate: boolean)
     events,
     tasks,
     byKey,
+    ops,
     summary: {
       ref: name,
       kind,
@@ -287,7 +297,7 @@ function taskTree(events: readonly TraceEvent[], primary: string | null): Map<st
 }
 
 function snapshot(side: Side, id: string): DiffTaskSnapshot {
-  const own = side.events.filter((event) => event.primitive === 'ops' && event.target_id === id);
+  const own = side.ops.get(id) ?? [];
   const state = foldTaskState(id, own);
   const completed = own.find((event) => event.type === 'complete_task')?.ts ?? null;
   return {

@@ -151,7 +151,9 @@ function opsByTask(events: readonly TraceEvent[], tree: ReadonlySet<string>): Ma
   const byTask = new Map<string, TraceEvent[]>();
   for (const event of events) {
     if (event.primitive !== 'ops' || event.target_id === null || !tree.has(event.target_id)) continue;
-    byTask.set(event.target_id, [...(byTask.get(event.target_id) ?? []), event]);
+    const list = byTask.get(event.target_id) ?? [];
+    list.push(event);
+    byTask.set(event.target_id, list);
   }
   return byTask;
 }
