@@ -1,4 +1,4 @@
-import { TraceError, type TraceEvent } from '@tracekernel/schema';
+import { TraceError, isTraceError, type TraceEvent } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { compareEvents, uniqueSortedEvents } from './event-order.js';
 import { findRun } from './runs/find-run.js';
@@ -198,7 +198,7 @@ async function readSide(store: TraceStore, ref: string, includePrivate: boolean)
     try {
       detail = await findRun(store, name, { includePrivate, liveness: () => true });
     } catch (error) {
-      if (error instanceof TraceError && error.code === 'E_NOT_FOUND') {
+      if (isTraceError(error) && error.code === 'E_NOT_FOUND') {
         throw new TraceError('E_NOT_FOUND', `diff: no task or run "${name}" in ${store.location}`);
       }
       throw error;
