@@ -20,6 +20,15 @@ function importedSpan(event: TraceEvent): OtelSpan | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** The counts and flags an imported span kept (snake_case), back in OTLP's camelCase. */
+function counters(kept: Record<string, unknown>, names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    if (typeof kept[name] === 'number') out[name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] = kept[name] as number;
+  }
+  return out;
+}
+
 export interface OtlpExportOptions {
   /** Written as the instrumentation scope's version. */
   version?: string;
@@ -101,7 +110,13 @@ export function eventsToOtlp(events: readonly TraceEvent[], options: OtlpExportO
     attributes[KERNEL_ATTRIBUTE.metadata] = JSON.stringify(event.metadata);
 
     const links = span
-      ? span.links.map((link) => ({ traceId: link.trace_id, spanId: link.span_id, ...(link.trace_state ? { traceState: link.trace_state } : {}), attributes: toAttributes(link.attributes) }))
+      ? span.links.map((link) => ({
+          traceId: link.trace_id,
+          spanId: link.span_id,
+          ...(link.trace_state ? { traceState: link.trace_state } : {}),
+          attributes: toAttributes(link.attributes),
+          ...counters(link, ['dropped_attributes_count', 'flags']),
+        }))
       : event.causes.flatMap((cause) => {
           const linked = byId.get(cause);
           return linked ? [{ traceId: traceId(linked), spanId: spanId(linked), attributes: [] }] : [];
@@ -117,9 +132,15 @@ export function eventsToOtlp(events: readonly TraceEvent[], options: OtlpExportO
       startTimeUnixNano: start,
       endTimeUnixNano: end,
       attributes: toAttributes(attributes),
-      events: (span?.events ?? []).map((item) => ({ name: item.name, timeUnixNano: item.time_unix_nano, attributes: toAttributes(item.attributes) })),
+      events: (span?.events ?? []).map((item) => ({
+        name: item.name,
+        timeUnixNano: item.time_unix_nano,
+        attributes: toAttributes(item.attributes),
+        ...counters(item, ['dropped_attributes_count']),
+      })),
       links,
       status: { code: STATUS_CODES.indexOf(status.code), ...(status.message ? { message: status.message } : {}) },
+      ...(span ? counters(span, ['dropped_attributes_count', 'dropped_events_count', 'dropped_links_count', 'flags']) : {}),
     };
   }
 

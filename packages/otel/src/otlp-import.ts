@@ -216,6 +216,7 @@ function decodeSpan(raw: Record<string, unknown>, path: string, resource: Record
         name: typeof event.name === 'string' ? event.name : '',
         time_unix_nano: readNanos(event.timeUnixNano ?? start, `${path}.events[${e}].timeUnixNano`),
         attributes: fromAttributes(event.attributes, `${path}.events[${e}].attributes`),
+        ...counters(event, ['droppedAttributesCount']),
       };
     }),
     links: list(raw.links, `${path}.links`).map((item, l) => {
@@ -225,18 +226,25 @@ function decodeSpan(raw: Record<string, unknown>, path: string, resource: Record
         span_id: requiredId(link.spanId, 8, `${path}.links[${l}].spanId`),
         trace_state: optionalString(link.traceState, `${path}.links[${l}].traceState`),
         attributes: fromAttributes(link.attributes, `${path}.links[${l}].attributes`),
+        ...counters(link, ['droppedAttributesCount', 'flags']),
       };
     }),
     resource,
     scope,
+    ...counters(raw, ['droppedAttributesCount', 'droppedEventsCount', 'droppedLinksCount', 'flags']),
   };
-  for (const counter of ['droppedAttributesCount', 'droppedEventsCount', 'droppedLinksCount', 'flags'] as const) {
-    if (typeof raw[counter] === 'number' && raw[counter] !== 0) (span as Record<string, unknown>)[snake(counter)] = raw[counter];
-  }
   return { path, span, kernel: kernelEvent(attributes, path) };
 }
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+/** The dropped-item counts and W3C flags that are set (OTLP leaves zero out), in snake_case. */
+function counters(raw: Record<string, unknown>, names: readonly string[]): Record<string, number> {
+  const kept: Record<string, number> = {};
+  for (const name of names) {
+    const value = raw[name];
+    if (typeof value === 'number' && Number.isInteger(value) && value !== 0) kept[name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = value;
+  }
+  return kept;
+}
 
 /** The kernel event a span of `trace export otlp` carries in its tracekernel.* attributes. */
 function kernelEvent(attributes: Record<string, unknown>, path: string): EventInput | undefined {

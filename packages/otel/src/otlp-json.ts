@@ -26,9 +26,13 @@ export interface OtlpSpan {
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes?: OtlpKeyValue[];
-  events?: Array<{ name: string; timeUnixNano: string; attributes?: OtlpKeyValue[] }>;
-  links?: Array<{ traceId: string; spanId: string; traceState?: string; attributes?: OtlpKeyValue[] }>;
+  events?: Array<{ name: string; timeUnixNano: string; attributes?: OtlpKeyValue[]; droppedAttributesCount?: number }>;
+  links?: Array<{ traceId: string; spanId: string; traceState?: string; attributes?: OtlpKeyValue[]; droppedAttributesCount?: number; flags?: number }>;
   status?: { code?: number; message?: string };
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
+  flags?: number;
 }
 
 /** `ExportTraceServiceRequest` as OTLP/HTTP JSON carries it. */

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { eventsToOtlp } from '@tracekernel/otel';
 import { causality } from '@tracekernel/projector';
 import { servers, type Served } from './server-fixture.js';
 
@@ -55,5 +57,40 @@ describe('POST /v1/traces from the OpenTelemetry SDK', () => {
     expect(search.metadata.otel).toMatchObject({ status: { code: 'error', message: 'timeout' }, events: [{ name: 'retry', attributes: { attempt: 2 } }] });
     const tree = await causality(served.store, root.id);
     expect(tree.root.children.map((node) => node.event.id).sort()).toEqual([chat.id, search.id].sort());
+  });
+
+  it('exports imported spans as the official serializer wrote them', async () => {
+    served = await serve();
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'agents' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+    const tracer = provider.getTracer('agent-framework', '1.2.3');
+    const agent = tracer.startSpan('invoke_agent planner', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner', retries: 2, ratio: 0.5, tags: ['a', 'b'] } });
+    const tool = tracer.startSpan('execute_tool search', { kind: SpanKind.CLIENT, links: [{ context: agent.spanContext(), attributes: { why: 'x' } }] }, trace.setSpan(context.active(), agent));
+    tool.addEvent('retry', { attempt: 2 });
+    tool.setStatus({ code: SpanStatusCode.ERROR, message: 'timeout' });
+    tool.end();
+    agent.end();
+    const official = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(memory.getFinishedSpans())));
+    await served.json('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(official) });
+    const exported = eventsToOtlp(await served.store.query({}));
+
+    // Protobuf JSON writes an int64 as a number or a string, and leaves a zero count out: compare past that.
+    const normal = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(normal);
+      if (typeof value !== 'object' || value === null) return value;
+      const entries = Object.entries(value)
+        .filter(([key, item]) => !(key.startsWith('dropped') && item === 0))
+        .filter(([key, item]) => !(key === 'attributes' && Array.isArray(item) && item.length === 0))
+        .map(([key, item]) => [key, key === 'intValue' ? String(item) : normal(item)]);
+      return Object.fromEntries(entries);
+    };
+    const spans = (request: any) => request.resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans.map((span: any) => ({
+      ...span,
+      resource: normal(r.resource.attributes),
+      scope: { name: s.scope.name, version: s.scope.version },
+      attributes: span.attributes.filter((attribute: { key: string }) => !attribute.key.startsWith('tracekernel.')),
+    }))));
+    const ours = new Map(spans(exported).map((span: any) => [span.spanId, normal(span)]));
+    for (const span of spans(official)) expect(ours.get(span.spanId)).toEqual(normal(span));
   });
 });
