@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { EventCatalog, Redactor, TraceError } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { ingestEvents, parseEventBatch } from './event-ingest.js';
+import { ingestTraces } from './trace-ingest.js';
 import { streamEvents } from './event-stream.js';
 import { describeHttpFailure, HttpError } from './http-error.js';
 import { QueryParams } from './query-params.js';
@@ -268,17 +269,7 @@ class RequestHandler {
       throw new HttpError(415, 'E_MEDIA_TYPE', `Content-Type: expected application/json (OTLP/HTTP JSON), got ${JSON.stringify(request.headers['content-type'] ?? '')}${hint}`);
     }
     const body = await readBody(request, this.settings.maxBodyBytes);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (error) {
-      throw new HttpError(400, 'E_BAD_JSON', `body: not valid JSON (${(error as Error).message})`);
-    }
-    const { otlpToEvents } = await import('@tracekernel/otel');
-    const prepared = (await otlpToEvents(parsed, this.settings.store, this.settings.catalog)).map((event) => this.settings.redactor.redactPrepared(event));
-    const results = await this.settings.store.append(prepared);
-    const inserted = results.filter((result) => result.inserted).length;
-    return { partialSuccess: {}, ids: results.map((result) => result.id), inserted, duplicates: results.length - inserted };
+    return ingestTraces(this.settings.store, body.toString('utf8'), this.settings.catalog, this.settings.redactor);
   }
 
   /**
