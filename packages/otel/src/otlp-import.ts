@@ -46,8 +46,7 @@ export async function otlpToEvents(request: unknown, store: TraceStore, catalog:
   const resolve = (traceId: string, spanId: string) => idsByKey.get(spanKey(traceId, spanId)) ?? stored.get(spanKey(traceId, spanId))?.id;
   // A span not received yet is still named: its event will have the derived id.
   const eventOf = (traceId: string, spanId: string) => resolve(traceId, spanId) ?? spanEventId(traceId, spanId);
-  // Parents first, so that a span without an agent takes the agent of the span it runs inside.
-  const ordered = [...spans].sort((a, b) => compareNanos(a.span.start_time_unix_nano, b.span.start_time_unix_nano));
+  const ordered = parentsFirst(spans);
   const agentOf = (traceId: string, spanId: string | null): string | null => {
     if (spanId === null) return null;
     const key = spanKey(traceId, spanId);
@@ -71,6 +70,33 @@ export async function otlpToEvents(request: unknown, store: TraceStore, catalog:
     }
   }
   return prepared;
+}
+
+/**
+ * The spans in start order, each after its parent when both are in the request (a parent may
+ * start in the same microsecond as its child), so that a span without an agent takes the agent
+ * of the span it runs inside.
+ */
+function parentsFirst(spans: readonly DecodedSpan[]): DecodedSpan[] {
+  const byKey = new Map(spans.map((decoded) => [spanKey(decoded.span.trace_id, decoded.span.span_id), decoded]));
+  const started = [...spans].sort((a, b) => compareNanos(a.span.start_time_unix_nano, b.span.start_time_unix_nano));
+  const placed = new Set<DecodedSpan>();
+  const ordered: DecodedSpan[] = [];
+  for (const first of started) {
+    // Climb to the topmost unplaced ancestor in the request, then place the chain down from it.
+    const chain = new Set<DecodedSpan>();
+    let current: DecodedSpan | undefined = first;
+    while (current !== undefined && !placed.has(current) && !chain.has(current)) {
+      chain.add(current);
+      const parent: string | null = current.span.parent_span_id;
+      current = parent === null ? undefined : byKey.get(spanKey(current.span.trace_id, parent));
+    }
+    for (const decoded of [...chain].reverse()) {
+      placed.add(decoded);
+      ordered.push(decoded);
+    }
+  }
+  return ordered;
 }
 
 function compareNanos(a: string, b: string): number {

@@ -40,7 +40,7 @@ function genAiRequest(): OtlpTraceRequest {
       links: [{ traceId: TRACE, spanId: 'a000000000000003' }] },
     { traceId: TRACE, spanId: 'a000000000000005', parentSpanId: 'a000000000000001', name: 'remember', startTimeUnixNano: ns(4000), endTimeUnixNano: ns(4000),
       attributes: [str('gen_ai.operation.name', 'create_memory'), str('gen_ai.memory.id', 'mem-1'), str('gen_ai.memory.content', 'search is rate limited')] },
-    { traceId: TRACE, spanId: 'a000000000000006', parentSpanId: 'a000000000000001', name: 'GET /weather', kind: 'SPAN_KIND_CLIENT' as unknown as number, startTimeUnixNano: ns(5000), endTimeUnixNano: ns(5500),
+    { traceId: TRACE, spanId: 'a000000000000006', parentSpanId: 'a000000000000001', name: 'GET /weather', kind: 'SPAN_KIND_CLIENT' as unknown as number, startTimeUnixNano: ns(0), endTimeUnixNano: ns(5500),
       attributes: [str('http.request.method', 'GET')] },
   ];
   return {
@@ -74,7 +74,8 @@ describe('POST /v1/traces', () => {
     expect(tool.metadata.status).toBe('error: rate limited');
     expect(create).toMatchObject({ primitive: 'spawn', type: 'spawn', agent_id: 'planner', target_id: 'coder', causes: [tool.id] });
     expect(memory).toMatchObject({ primitive: 'memory', type: 'add_entry', target_id: 'mem-1', metadata: { content: 'search is rate limited' } });
-    expect(http).toMatchObject({ primitive: 'otel', type: 'span', target_id: null, metadata: { name: 'GET /weather' } });
+    // It starts in the same nanosecond as its parent and comes before it in the request: it still takes the parent's agent.
+    expect(http).toMatchObject({ primitive: 'otel', type: 'span', agent_id: 'planner', target_id: null, metadata: { name: 'GET /weather' } });
     expect(chat.metadata.otel).toMatchObject({
       trace_id: TRACE, parent_span_id: 'a000000000000001', kind: 'client', duration_ms: 2000,
       start_time_unix_nano: ns(100), end_time_unix_nano: ns(2100), status: { code: 'unset', message: null },
