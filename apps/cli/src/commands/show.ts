@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
+import type { CausalityJson, TimelineJson } from '@tracekernel/projector';
 import { limitFlag } from '../limit-flag.js';
-import type { CausalityJson, TimelineJson } from '../json-output.js';
 
 const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
 
@@ -85,11 +85,10 @@ export default class Show extends TraceCommand<typeof Show> {
     const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
-      const { causalityJson } = await import('../json-output.js');
       const { causalityText } = await import('../render/causality-text.js');
       const causality = await projector.causality(store, subject, undefined, { includePrivate });
       if (!this.jsonEnabled()) for (const line of causalityText(causality, palette(), { local: flags.local })) this.log(line);
-      return causalityJson(causality);
+      return projector.causalityJson(causality);
     };
 
     if (flags.causality !== undefined) return showCausality(asEventId(flags.causality, '--causality') ?? flags.causality);
@@ -145,9 +144,8 @@ export default class Show extends TraceCommand<typeof Show> {
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
-    const { timelineJson } = await import('../json-output.js');
     const { timelineText } = await import('../render/timeline-text.js');
     if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette(), { local: flags.local })) this.log(line);
-    return timelineJson(timeline);
+    return projector.timelineJson(timeline);
   }
 }
