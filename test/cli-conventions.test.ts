@@ -116,3 +116,21 @@ describe('times', () => {
     expect(local.stdout.split('\n')[1]).toMatch(/^2025-10-22 16:05:00\+02:00 \| [0-9a-f]{8} \| ops /);
   });
 });
+
+describe('trace catalog', () => {
+  it('lists every primitive and type, one primitive on request, as text and JSON; emit --help points at it', async () => {
+    const [all, ops, unknown, emitHelp] = await Promise.all([
+      trace(['catalog', '--json'], { cwd }),
+      trace(['catalog', 'ops'], { cwd }),
+      trace(['catalog', 'opz'], { cwd }),
+      trace(['emit', '--help'], { cwd }),
+    ]);
+    const primitives = JSON.parse(all.stdout).primitives as Array<{ primitive: string; types: Array<{ type: string }> }>;
+    expect(primitives.map((primitive) => primitive.primitive)).toEqual(expect.arrayContaining(['spawn', 'bridge', 'ops', 'memory', 'knowledge', 'run']));
+    expect(primitives.find((primitive) => primitive.primitive === 'bridge')!.types.map((type) => type.type)).toContain('recv');
+    expect(ops.stdout).toMatch(/^ {2}create_task +.*\[target required; metadata: title \(required\), /m);
+    expect(ops.stdout).toContain('{target} ({meta.title}) created by {agent}');
+    expect([unknown.code, errorLine(unknown)]).toEqual([1, expect.stringMatching(/^trace: unknown primitive "opz"; expected one of: spawn, bridge, ops, /)]);
+    expect(emitHelp.stdout).toMatch(/trace catalog lists\s+every\s+primitive/);
+  });
+});

@@ -37,6 +37,7 @@ export {
 } from './catalog.js';
 export { builtinPrimitives, type BuiltinPrimitives } from './builtin-catalog.js';
 export { compileDescription, type DescriptionTemplate } from './description-template.js';
+export { listCatalog, type CatalogPrimitiveListing, type CatalogTypeListing } from './catalog-listing.js';
 export { schemaDocuments } from './schema-documents.js';
 export {
   RUN_SCHEMA_VERSION,

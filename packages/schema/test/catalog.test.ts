@@ -94,3 +94,18 @@ describe('description templates', () => {
     expect(catalog.describe(fits)).toBe(`a posted to #p: "${'👍🏽'.repeat(60)}"`);
   });
 });
+
+describe('listCatalog', () => {
+  it('lists every primitive and type with required metadata fields and the description template', async () => {
+    const { listCatalog } = await import('@tracekernel/schema');
+    const catalog = new EventCatalog();
+    const listing = listCatalog(catalog);
+    expect(listing.map((primitive) => primitive.primitive)).toEqual(catalog.primitives());
+    const ops = listCatalog(catalog, 'ops')[0]!;
+    expect(ops.types.find((type) => type.type === 'create_task')).toMatchObject({
+      requires_target: true, required_metadata: ['title'], optional_metadata: expect.arrayContaining(['parent_task_id']),
+      description: catalog.definition('ops', 'create_task').description,
+    });
+    expect(() => listCatalog(catalog, 'opz')).toThrow(expect.objectContaining({ code: 'E_UNKNOWN_KIND' }));
+  });
+});

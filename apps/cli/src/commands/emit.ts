@@ -17,8 +17,8 @@ export default class Emit extends TraceCommand<typeof Emit> {
   ];
 
   static override args = {
-    primitive: Args.string({ description: 'spawn, bridge, ops, memory or knowledge', required: true }),
-    type: Args.string({ description: 'the event type, e.g. create_task', required: true }),
+    primitive: Args.string({ description: 'the primitive, e.g. ops (trace catalog lists every primitive and type)', required: true }),
+    type: Args.string({ description: 'the event type, e.g. create_task (trace catalog PRIMITIVE lists them)', required: true }),
   };
 
   static override flags = {
