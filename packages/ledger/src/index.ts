@@ -1,0 +1,28 @@
+export {
+  runIdName,
+  threadIdName,
+  recordingIdName,
+  remoteName,
+  labelText,
+  runTagRef,
+  LEDGER_BRANCH,
+  NOTES_REF,
+  WORKTREE_DIR,
+} from './ledger-names.js';
+export { openLedgerRepo, type LedgerRepo, type OpenRepoOptions } from './ledger-repo.js';
+export { withLedgerLock, type LedgerLockOptions } from './ledger-lock.js';
+export {
+  exportRuns,
+  listLedgerRuns,
+  showLedgerRun,
+  importRuns,
+  type ExportOptions,
+  type ExportReport,
+  type ExportedRun,
+  type LedgerRunList,
+  type LedgerRunDetail,
+  type ImportOptions,
+  type ImportReport,
+} from './ledger-runs.js';
+export { runFiles, runSummaryLine, type RunFiles } from './run-files.js';
+export { ledgerBus, type LedgerBusEvents } from './ledger-bus.js';
