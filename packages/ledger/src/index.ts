@@ -26,3 +26,4 @@ export {
 } from './ledger-runs.js';
 export { runFiles, runSummaryLine, type RunFiles } from './run-files.js';
 export { ledgerBus, type LedgerBusEvents } from './ledger-bus.js';
+export { pullLedger, pushLedger, bundleLedger, defaultRemote, type SyncOptions, type PullReport, type PushReport } from './ledger-sync.js';
