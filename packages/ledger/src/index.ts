@@ -27,3 +27,6 @@ export {
 export { runFiles, runSummaryLine, type RunFiles } from './run-files.js';
 export { ledgerBus, type LedgerBusEvents } from './ledger-bus.js';
 export { pullLedger, pushLedger, bundleLedger, defaultRemote, type SyncOptions, type PullReport, type PushReport } from './ledger-sync.js';
+export { addNote, listNotes, type LedgerNote, type AddNoteOptions, type AddNoteReport, type ListNotesOptions } from './ledger-notes.js';
+export { createThread, listThreads, type Thread, type ThreadSummary } from './ledger-threads.js';
+export { encryptText, decryptText, isEncrypted, ENCRYPTED_PLACEHOLDER } from './note-crypto.js';

@@ -47,7 +47,7 @@ export class LedgerReader {
 }
 
 /** `git cat-file --batch`: one process for any number of blobs, parsed by their byte sizes. */
-function catFileBatch(cwd: string, specs: readonly string[]): Promise<Array<string | null>> {
+export function catFileBatch(cwd: string, specs: readonly string[]): Promise<Array<string | null>> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
     delete env.GIT_DIR;

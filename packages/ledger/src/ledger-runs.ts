@@ -5,8 +5,8 @@ import { withLedgerLock } from './ledger-lock.js';
 import { LedgerReader } from './ledger-read.js';
 import { isRunIdName, runIdName } from './ledger-names.js';
 import { openLedgerRepo, type LedgerRepo } from './ledger-repo.js';
-import { commitPaths, ensureWorktree, ledgerGitLocks, writeLedgerFile } from './ledger-worktree.js';
-import { parseEventsJsonl, parseRunJson, preparedFromJson, runFiles } from './run-files.js';
+import { commitPaths, ensureWorktree, ledgerGitLocks, writeLedgerFile, type LedgerWorktree } from './ledger-worktree.js';
+import { parseEventsJsonl, parseRunJson, preparedFromJson, runFiles, type RunFiles } from './run-files.js';
 import { ensureRunTags, taggedRuns } from './run-tags.js';
 import { ledgerBus } from './ledger-bus.js';
 
@@ -49,34 +49,57 @@ async function runEvents(store: TraceStore, record: RunRecord): Promise<TraceEve
   return [start, ...(await store.descendants([start.id]))];
 }
 
+/** A run's files, read from the store outside the lock. */
+export interface RunToWrite {
+  record: RunRecord;
+  files: RunFiles;
+}
+
+export async function runsToWrite(store: TraceStore, records: readonly RunRecord[]): Promise<RunToWrite[]> {
+  const unique = [...new Map(records.map((record) => [record.span_id, record])).values()];
+  return Promise.all(unique.map(async (record) => ({ record, files: runFiles(record, await runEvents(store, record)) })));
+}
+
+/** The store's record of one run (span_id or idempotency key), as stored. */
+export async function storedRun(store: TraceStore, ref: string): Promise<RunRecord> {
+  return (await findRun(store, ref, STORED)).run;
+}
+
+/** Writes and commits runs' files in the worktree; call with the ledger lock held. */
+export async function writeRunsLocked(worktree: LedgerWorktree, runs: readonly RunToWrite[]): Promise<{ runs: ExportedRun[]; commit: string | null }> {
+  const before = await LedgerReader.open(worktree.repo);
+  const previous = await before.read(runs.flatMap(({ record }) => [`runs/${runIdName(record.span_id)}/run.json`, `runs/${record.span_id}/events.jsonl`]));
+  const exported: ExportedRun[] = runs.map(({ record, files }, index) => {
+    const dir = `runs/${runIdName(record.span_id)}`;
+    const [oldRun, oldEvents] = [previous[index * 2], previous[index * 2 + 1]];
+    const change = oldRun === null ? 'added' : oldRun === files.runJson && oldEvents === files.eventsJsonl ? 'unchanged' : 'updated';
+    if (change !== 'unchanged') {
+      writeLedgerFile(worktree, `${dir}/run.json`, files.runJson);
+      writeLedgerFile(worktree, `${dir}/events.jsonl`, files.eventsJsonl);
+    }
+    return { span_id: record.span_id, change };
+  });
+  const changed = exported.filter((run) => run.change !== 'unchanged');
+  const commit = await commitPaths(
+    worktree,
+    changed.map((run) => `runs/${run.span_id}`),
+    changed.length === 1 ? `ledger: export run ${changed[0]!.span_id}` : `ledger: export ${changed.length} runs`,
+  );
+  if (commit) ledgerBus.emit('export', { runs: changed.map((run) => run.span_id), commit });
+  return { runs: exported, commit };
+}
+
 /** Writes runs from the store to the ledger branch, commits if anything changed, and tags them. */
 export async function exportRuns(options: ExportOptions): Promise<ExportReport> {
   const repo = await openLedgerRepo(options.cwd);
   const records = options.runs && options.runs.length > 0
-    ? await Promise.all(options.runs.map(async (ref) => (await findRun(options.store, ref, STORED)).run))
+    ? await Promise.all(options.runs.map((ref) => storedRun(options.store, ref)))
     : (await listRuns(options.store, options.since === undefined ? {} : { since: options.since }, STORED)).runs;
-  const unique = [...new Map(records.map((record) => [record.span_id, record])).values()];
-  const files = await Promise.all(unique.map(async (record) => ({ record, files: runFiles(record, await runEvents(options.store, record)) })));
+  const toWrite = await runsToWrite(options.store, records);
   return withLedgerWrite(repo, async () => {
     const worktree = await ensureWorktree(repo);
-    const before = await LedgerReader.open(repo);
-    const previous = await before.read(files.flatMap(({ record }) => [`runs/${runIdName(record.span_id)}/run.json`, `runs/${record.span_id}/events.jsonl`]));
-    const runs: ExportedRun[] = files.map(({ record, files: content }, index) => {
-      const dir = `runs/${runIdName(record.span_id)}`;
-      writeLedgerFile(worktree, `${dir}/run.json`, content.runJson);
-      writeLedgerFile(worktree, `${dir}/events.jsonl`, content.eventsJsonl);
-      const [oldRun, oldEvents] = [previous[index * 2], previous[index * 2 + 1]];
-      const change = oldRun === null ? 'added' : oldRun === content.runJson && oldEvents === content.eventsJsonl ? 'unchanged' : 'updated';
-      return { span_id: record.span_id, change };
-    });
-    const changed = runs.filter((run) => run.change !== 'unchanged');
-    const commit = await commitPaths(
-      worktree,
-      changed.map((run) => `runs/${run.span_id}`),
-      changed.length === 1 ? `ledger: export run ${changed[0]!.span_id}` : `ledger: export ${changed.length} runs`,
-    );
+    const { runs, commit } = await writeRunsLocked(worktree, toWrite);
     const tags = await ensureRunTags(repo, await LedgerReader.open(repo));
-    if (commit) ledgerBus.emit('export', { runs: changed.map((run) => run.span_id), commit });
     return { runs, commit, tags_created: tags.created, tags_pending: tags.pending, notices: worktree.notices };
   });
 }

@@ -9,6 +9,7 @@ import type { LedgerRepo } from './ledger-repo.js';
 export interface LedgerWorktree {
   path: string;
   adminDir: string;
+  repo: LedgerRepo;
   /** What was done to the user's tree or repaired, one line each, for the command to print. */
   notices: string[];
   git(args: readonly string[], options?: Partial<GitOptions>): Promise<GitResult>;
@@ -182,6 +183,7 @@ export async function ensureWorktree(repo: LedgerRepo): Promise<LedgerWorktree> 
   const worktree: LedgerWorktree = {
     path,
     adminDir,
+    repo,
     notices,
     git: (args, options = {}) => git(args, { cwd: path, gitDir: adminDir!, workTree: path, ...options, env: { ...repo.identityEnv, ...options.env } }),
   };
