@@ -4,13 +4,13 @@ import type { TraceStore } from '@tracekernel/store';
 import { ledgerBus } from './ledger-bus.js';
 import { LedgerReader, catFileBatch } from './ledger-read.js';
 import { NOTES_REF, isNoteIdName, newNoteId, runIdName, runTagRef, threadIdName } from './ledger-names.js';
-import { gitUserName, openLedgerRepo, type LedgerRepo } from './ledger-repo.js';
+import { openLedgerRepo, type LedgerRepo } from './ledger-repo.js';
 import { runsToWrite, storedRun, withLedgerWrite, writeRunsLocked } from './ledger-runs.js';
-import { ensureWorktree, refObject } from './ledger-worktree.js';
+import { ensureWorktree, readPlainFile, refObject } from './ledger-worktree.js';
 import { ENCRYPTED_PLACEHOLDER, decryptText, encryptText, encryptionSecret, isEncrypted } from './note-crypto.js';
 import { ensureRunTags } from './run-tags.js';
 import { stableJson } from './stable-json.js';
-import { appendThreadMessageLocked, threadExists, threadPath } from './ledger-threads.js';
+import { appendThreadMessageLocked, threadPath } from './ledger-threads.js';
 
 /** One note: a line of a run's git note, or of a thread's messages.jsonl. */
 export interface LedgerNote {
@@ -92,7 +92,7 @@ export async function addNote(options: AddNoteOptions): Promise<AddNoteReport> {
   const note: LedgerNote = {
     id: newNoteId(),
     ts: new Date().toISOString(),
-    user: await gitUserName(repo),
+    user: repo.userName,
     text,
     thread_id: threadId,
     run_id: subject.runId,
@@ -103,12 +103,12 @@ export async function addNote(options: AddNoteOptions): Promise<AddNoteReport> {
 
   await withLedgerWrite(repo, async () => {
     const worktree = await ensureWorktree(repo);
-    if (threadId !== null && !(await threadExists(await LedgerReader.open(repo), threadId))) {
+    if (threadId !== null && readPlainFile(worktree, threadPath(threadId, 'thread.json')) === null) {
       throw new TraceError('E_NOT_FOUND', `--thread: no thread ${threadId} in the ledger (trace threads lists them)`);
     }
     if (subject.runId !== null) {
       await writeRunsLocked(worktree, toWrite);
-      await ensureRunTags(repo, await LedgerReader.open(repo));
+      await ensureRunTags(worktree);
       const tag = await refObject(repo, runTagRef(subject.runId));
       if (tag === null) throw new TraceError('E_LEDGER', `run ${subject.runId} has no tag, so it cannot carry a note`);
       await appendNoteLine(repo, tag, line);

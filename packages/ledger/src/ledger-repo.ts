@@ -15,6 +15,8 @@ export interface LedgerRepo {
   branch: string;
   /** Env for commands that write commits, tags or notes: the user's identity, or a fallback. */
   identityEnv: NodeJS.ProcessEnv;
+  /** Who notes and threads are by: git's user.name, else the login. */
+  userName: string;
   /** Runs git in the repository (refs, tags, notes, fetch, push): never the index or worktree. */
   git(args: readonly string[], options?: Partial<GitOptions>): Promise<GitResult>;
 }
@@ -36,7 +38,11 @@ export async function openLedgerRepo(cwd: string, options: OpenRepoOptions = {})
   if (inside !== 'true' || !top) throw new TraceError('E_GIT', 'not inside a git working tree: run it from the repository\'s working tree');
   const root = realpathSync(top);
   const commonDir = realpathSync(isAbsolute(common!) ? common! : resolve(cwd, common!));
-  const symbolic = await git(['symbolic-ref', '-q', 'HEAD'], { cwd: root, okCodes: [1] });
+  const [symbolic, headResult, config] = await Promise.all([
+    git(['symbolic-ref', '-q', 'HEAD'], { cwd: root, okCodes: [1] }),
+    git(['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { cwd: root, okCodes: [1, 128] }),
+    git(['config', '--get-regexp', '^user\\.(name|email)$'], { cwd: root, okCodes: [1] }),
+  ]);
   const branch = symbolic.stdout.trim();
   if (symbolic.code !== 0 || branch === '') {
     if (!options.allowDetached) {
@@ -46,30 +52,22 @@ export async function openLedgerRepo(cwd: string, options: OpenRepoOptions = {})
   if (branch === 'refs/heads/trace-ledger') {
     throw new TraceError('E_LEDGER', 'the ledger branch trace-ledger is checked out here: switch back to your own branch (git switch -)');
   }
-  const headResult = await git(['rev-parse', '-q', '--verify', 'HEAD^{commit}'], { cwd: root, okCodes: [1, 128] });
   const head = headResult.code === 0 ? headResult.stdout.trim() : null;
-  const identityEnv = await identity(root);
+  const user = Object.fromEntries(config.stdout.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)]));
   return {
     root,
     commonDir,
     head,
     branch,
-    identityEnv,
+    identityEnv: identity(user['user.name'], user['user.email']),
+    userName: user['user.name'] || process.env.USER || process.env.LOGNAME || 'unknown',
     git: (args, extra = {}) => git(args, { cwd: root, ...extra }),
   };
 }
 
-async function identity(root: string): Promise<NodeJS.ProcessEnv> {
-  const read = async (key: string) => (await git(['config', '--get', key], { cwd: root, okCodes: [1] })).stdout.trim();
-  const [name, email] = await Promise.all([read('user.name'), read('user.email')]);
+function identity(name: string | undefined, email: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   if (!name && !process.env.GIT_AUTHOR_NAME) env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = FALLBACK_IDENTITY.name;
   if (!email && !process.env.GIT_AUTHOR_EMAIL) env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = FALLBACK_IDENTITY.email;
   return env;
-}
-
-/** The user shown on notes and threads: git's user.name, else the login. */
-export async function gitUserName(repo: LedgerRepo): Promise<string> {
-  const name = (await repo.git(['config', '--get', 'user.name'], { okCodes: [1] })).stdout.trim();
-  return name || process.env.USER || process.env.LOGNAME || 'unknown';
 }

@@ -5,7 +5,7 @@ import { withLedgerLock } from './ledger-lock.js';
 import { LedgerReader } from './ledger-read.js';
 import { isRunIdName, runIdName } from './ledger-names.js';
 import { openLedgerRepo, type LedgerRepo } from './ledger-repo.js';
-import { commitPaths, ensureWorktree, ledgerGitLocks, writeLedgerFile, type LedgerWorktree } from './ledger-worktree.js';
+import { commitPaths, ensureWorktree, ledgerGitLocks, readPlainFile, writeLedgerFile, type LedgerWorktree } from './ledger-worktree.js';
 import { parseEventsJsonl, parseRunJson, preparedFromJson, runFiles, type RunFiles } from './run-files.js';
 import { ensureRunTags, taggedRuns } from './run-tags.js';
 import { ledgerBus } from './ledger-bus.js';
@@ -20,6 +20,8 @@ export interface ExportOptions {
   runs?: readonly string[];
   /** Only runs started at or after, epoch ms. */
   since?: number;
+  /** The repository, when the caller has opened it already. */
+  repo?: LedgerRepo;
 }
 
 export interface ExportedRun {
@@ -67,8 +69,8 @@ export async function storedRun(store: TraceStore, ref: string): Promise<RunReco
 
 /** Writes and commits runs' files in the worktree; call with the ledger lock held. */
 export async function writeRunsLocked(worktree: LedgerWorktree, runs: readonly RunToWrite[]): Promise<{ runs: ExportedRun[]; commit: string | null }> {
-  const before = await LedgerReader.open(worktree.repo);
-  const previous = await before.read(runs.flatMap(({ record }) => [`runs/${runIdName(record.span_id)}/run.json`, `runs/${record.span_id}/events.jsonl`]));
+  // Under the lock the worktree is the branch's HEAD: compare with it directly.
+  const previous = runs.flatMap(({ record }) => [readPlainFile(worktree, `runs/${runIdName(record.span_id)}/run.json`), readPlainFile(worktree, `runs/${record.span_id}/events.jsonl`)]);
   const exported: ExportedRun[] = runs.map(({ record, files }, index) => {
     const dir = `runs/${runIdName(record.span_id)}`;
     const [oldRun, oldEvents] = [previous[index * 2], previous[index * 2 + 1]];
@@ -91,7 +93,7 @@ export async function writeRunsLocked(worktree: LedgerWorktree, runs: readonly R
 
 /** Writes runs from the store to the ledger branch, commits if anything changed, and tags them. */
 export async function exportRuns(options: ExportOptions): Promise<ExportReport> {
-  const repo = await openLedgerRepo(options.cwd);
+  const repo = options.repo ?? (await openLedgerRepo(options.cwd));
   const records = options.runs && options.runs.length > 0
     ? await Promise.all(options.runs.map((ref) => storedRun(options.store, ref)))
     : (await listRuns(options.store, options.since === undefined ? {} : { since: options.since }, STORED)).runs;
@@ -99,7 +101,7 @@ export async function exportRuns(options: ExportOptions): Promise<ExportReport> 
   return withLedgerWrite(repo, async () => {
     const worktree = await ensureWorktree(repo);
     const { runs, commit } = await writeRunsLocked(worktree, toWrite);
-    const tags = await ensureRunTags(repo, await LedgerReader.open(repo));
+    const tags = await ensureRunTags(worktree);
     return { runs, commit, tags_created: tags.created, tags_pending: tags.pending, notices: worktree.notices };
   });
 }

@@ -105,7 +105,7 @@ async function pullLocked(repo: LedgerRepo, source: string, label: string): Prom
     const worktree = await ensureWorktree(repo);
     notices.push(...worktree.notices);
     if (refs.has(LEDGER_BRANCH_REF)) await mergeBranch(worktree, `${INCOMING}/heads/trace-ledger`, label);
-    await ensureRunTags(repo, await LedgerReader.open(repo));
+    await ensureRunTags(worktree);
     const after = await LedgerReader.open(repo);
     const runsAdded = (await after.list('runs')).filter((name) => !runsBefore.has(name)).length;
     return { source: label, runs_added: runsAdded, tags_added: tagsAdded, notes_merged: notesMerged, commit: after.commit, notices };

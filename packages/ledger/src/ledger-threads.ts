@@ -2,7 +2,7 @@ import { TraceError } from '@tracekernel/schema';
 import { ledgerBus } from './ledger-bus.js';
 import { LedgerReader } from './ledger-read.js';
 import { isThreadIdName, labelText, newThreadId, runIdName, threadIdName } from './ledger-names.js';
-import { gitUserName, openLedgerRepo } from './ledger-repo.js';
+import { openLedgerRepo } from './ledger-repo.js';
 import { withLedgerWrite } from './ledger-runs.js';
 import { commitPaths, ensureWorktree, writeLedgerFile, type LedgerWorktree } from './ledger-worktree.js';
 import { readFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ export async function createThread(options: { cwd: string; title: string; run?: 
       throw new TraceError('E_NOT_FOUND', `--run: no run ${anchor} in the ledger (trace ledger export ${anchor} first)`);
     }
   }
-  const thread: Thread = { thread_id: newThreadId(), title, created_at: new Date().toISOString(), created_by: await gitUserName(repo), anchor_run: anchor };
+  const thread: Thread = { thread_id: newThreadId(), title, created_at: new Date().toISOString(), created_by: repo.userName, anchor_run: anchor };
   await withLedgerWrite(repo, async () => {
     const worktree = await ensureWorktree(repo);
     writeLedgerFile(worktree, threadPath(thread.thread_id, 'thread.json'), `${stableJson(thread, 2)}\n`);
@@ -60,10 +60,6 @@ export async function appendThreadMessageLocked(worktree: LedgerWorktree, thread
   const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
   writeLedgerFile(worktree, path, `${existing}${separator}${line}\n`);
   await commitPaths(worktree, [path], `ledger: message ${messageId} in thread ${threadId}`);
-}
-
-export async function threadExists(reader: LedgerReader, threadId: string): Promise<boolean> {
-  return (await reader.readOne(threadPath(threadId, 'thread.json'))) !== null;
 }
 
 /** The ledger's threads, oldest first, with their message counts. */

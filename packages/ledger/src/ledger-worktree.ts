@@ -79,22 +79,21 @@ function findAdminDir(repo: LedgerRepo): string | null {
   return null;
 }
 
-interface WorktreeEntry {
-  path: string;
-  branch: string | null;
-}
-
-async function worktreeEntries(repo: LedgerRepo): Promise<WorktreeEntry[]> {
-  const { stdout } = await repo.git(['worktree', 'list', '--porcelain']);
-  return stdout
-    .split('\n\n')
-    .filter((block) => block.trim())
-    .map((block) => {
-      const lines = block.split('\n');
-      const path = lines.find((line) => line.startsWith('worktree '))?.slice('worktree '.length) ?? '';
-      const branch = lines.find((line) => line.startsWith('branch '))?.slice('branch '.length) ?? null;
-      return { path, branch };
-    });
+/** The worktrees (other than the main one, which openLedgerRepo checks) that have the ledger branch checked out. */
+function ledgerCheckouts(repo: LedgerRepo): string[] {
+  const worktrees = join(repo.commonDir, 'worktrees');
+  if (!existsSync(worktrees)) return [];
+  const paths: string[] = [];
+  for (const name of readdirSync(worktrees)) {
+    try {
+      if (readFileSync(join(worktrees, name, 'HEAD'), 'utf8').trim() !== `ref: ${LEDGER_BRANCH_REF}`) continue;
+      const dotGit = readFileSync(join(worktrees, name, 'gitdir'), 'utf8').trim();
+      if (existsSync(dotGit)) paths.push(dirname(dotGit));
+    } catch {
+      // not a worktree entry
+    }
+  }
+  return paths;
 }
 
 function realOrSame(path: string): string {
@@ -114,9 +113,9 @@ export async function ensureWorktree(repo: LedgerRepo): Promise<LedgerWorktree> 
   const path = join(repo.root, WORKTREE_DIR);
   const notices: string[] = [];
 
-  const elsewhere = (await worktreeEntries(repo)).find((entry) => entry.branch === LEDGER_BRANCH_REF && realOrSame(entry.path) !== path);
+  const elsewhere = ledgerCheckouts(repo).find((entry) => realOrSame(entry) !== path);
   if (elsewhere) {
-    throw new TraceError('E_LEDGER', `the ledger branch ${LEDGER_BRANCH} is checked out at ${elsewhere.path}; the ledger writes only through ${WORKTREE_DIR}/ (remove that worktree: git worktree remove ${elsewhere.path})`);
+    throw new TraceError('E_LEDGER', `the ledger branch ${LEDGER_BRANCH} is checked out at ${elsewhere}; the ledger writes only through ${WORKTREE_DIR}/ (remove that worktree: git worktree remove ${elsewhere})`);
   }
 
   let branchRecreated = false;
@@ -217,6 +216,8 @@ async function discardLeftovers(worktree: LedgerWorktree): Promise<void> {
 }
 
 async function ensureIgnored(repo: LedgerRepo, notices: string[]): Promise<void> {
+  const gitignorePath = join(repo.root, '.gitignore');
+  if (existsSync(gitignorePath) && readFileSync(gitignorePath, 'utf8').split('\n').includes(`/${WORKTREE_DIR}/`)) return;
   const check = await repo.git(['check-ignore', '-q', `${WORKTREE_DIR}/`], { okCodes: [1] });
   if (check.code === 0) return;
   const gitignore = join(repo.root, '.gitignore');
@@ -263,12 +264,19 @@ export function writeLedgerFile(worktree: LedgerWorktree, relativePath: string, 
   renameSync(temporary, target);
 }
 
+/** A ledger file's contents in the worktree, or null; never through a symbolic link. */
+export function readPlainFile(worktree: LedgerWorktree, relativePath: string): string | null {
+  const path = join(worktree.path, ...relativePath.split('/'));
+  const stat = lstatOrNull(path);
+  if (!stat || !stat.isFile()) return null;
+  return readFileSync(path, 'utf8');
+}
+
 /** Commits the given paths of the worktree if they changed; returns the new commit or null. */
 export async function commitPaths(worktree: LedgerWorktree, paths: readonly string[], message: string): Promise<string | null> {
   if (paths.length === 0) return null;
   await worktree.git(['add', '-A', '--', ...paths]);
-  const staged = await worktree.git(['diff', '--cached', '--quiet'], { okCodes: [1] });
-  if (staged.code === 0) return null;
-  await worktree.git(['commit', '-q', '--no-verify', '-m', message]);
+  const commit = await worktree.git(['commit', '-q', '--no-verify', '-m', message], { okCodes: [1] });
+  if (commit.code !== 0) return null;
   return (await worktree.git(['rev-parse', 'HEAD'])).stdout.trim();
 }

@@ -1,5 +1,7 @@
 import type { RunRecord } from '@tracekernel/schema';
-import type { LedgerReader } from './ledger-read.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readPlainFile, type LedgerWorktree } from './ledger-worktree.js';
 import { RUN_TAG_PREFIX, isRunIdName, runTagRef } from './ledger-names.js';
 import type { LedgerRepo } from './ledger-repo.js';
 import { parseRunJson, runSummaryLine } from './run-files.js';
@@ -24,18 +26,21 @@ async function isCommit(repo: LedgerRepo, sha: string): Promise<boolean> {
  * ran (its code_ref, else the current HEAD), with its one-line summary as the message. The tagger
  * and date are fixed by the run (its start time), so two clones tagging the same run make the same
  * tag object, and the notes attached to it merge. With no commit yet, nothing is tagged: the first
- * export after a commit does it. Call with the ledger lock held.
+ * export after a commit does it. Call with the ledger lock held: the worktree is then
+ * the branch's HEAD, and is read directly.
  */
-export async function ensureRunTags(repo: LedgerRepo, reader: LedgerReader): Promise<{ created: string[]; pending: string[] }> {
+export async function ensureRunTags(worktree: LedgerWorktree): Promise<{ created: string[]; pending: string[] }> {
+  const { repo } = worktree;
   const tags = await taggedRuns(repo);
-  const untagged = (await reader.list('runs')).filter((name) => isRunIdName(name) && !tags.has(name));
+  const runsDir = join(worktree.path, 'runs');
+  const names = existsSync(runsDir) ? readdirSync(runsDir) : [];
+  const untagged = names.filter((name) => isRunIdName(name) && !tags.has(name)).sort();
   if (untagged.length === 0) return { created: [], pending: [] };
   if (repo.head === null) return { created: [], pending: untagged };
-  const texts = await reader.read(untagged.map((name) => `runs/${name}/run.json`));
   const created: string[] = [];
-  for (const [index, name] of untagged.entries()) {
-    const text = texts[index];
-    if (text === null || text === undefined) continue;
+  for (const name of untagged) {
+    const text = readPlainFile(worktree, `runs/${name}/run.json`);
+    if (text === null) continue;
     const record = parseRunJson(text, `runs/${name}/run.json`);
     const target = record.code_ref && (await isCommit(repo, record.code_ref)) ? record.code_ref : repo.head;
     await createRunTag(repo, record, target);

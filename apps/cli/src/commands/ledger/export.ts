@@ -27,10 +27,10 @@ export default class LedgerExport extends TraceCommand<typeof LedgerExport> {
     const { exportRuns, openLedgerRepo } = await import('@tracekernel/ledger');
     const { resolveTime } = await import('@tracekernel/projector');
     if (this.flags.all && this.positional.length > 0) await this.usageError('--all: give either run ids or --all, not both');
-    await openLedgerRepo(process.cwd()); // not a repository, bare or detached: say so before looking for a store
+    const repo = await openLedgerRepo(process.cwd()); // not a repository, bare or detached: said before looking for a store
     const store = await this.openStore('read');
     const since = this.flags.since === undefined ? undefined : await resolveTime(store, this.flags.since, { flag: '--since' });
-    const report = await exportRuns({ cwd: process.cwd(), store, runs: this.positional, ...(since === undefined ? {} : { since }) });
+    const report = await exportRuns({ cwd: process.cwd(), repo, store, runs: this.positional, ...(since === undefined ? {} : { since }) });
     for (const notice of report.notices) process.stderr.write(`trace: ${notice}\n`);
     if (!this.jsonEnabled()) {
       const counts = { added: 0, updated: 0, unchanged: 0 };
