@@ -191,16 +191,17 @@ export interface ListNotesOptions {
  */
 export async function listNotes(options: ListNotesOptions): Promise<{ notes: LedgerNote[] }> {
   if ((options.subject === undefined) === (options.thread === undefined)) throw new TraceError('E_USAGE', 'give a run or event, or --thread T (one of them)');
+  const threadId = options.thread === undefined ? null : threadIdName(options.thread, '--thread');
+  const subjectId = options.subject === undefined ? null : runIdName(options.subject, 'run or event');
   const repo = await openLedgerRepo(options.cwd, { allowDetached: true });
   let notes: LedgerNote[];
-  if (options.thread !== undefined) {
-    const threadId = threadIdName(options.thread, '--thread');
+  if (threadId !== null) {
     const reader = await LedgerReader.open(repo);
     const text = await reader.readOne(threadPath(threadId, 'messages.jsonl'));
     if (text === null) throw new TraceError('E_NOT_FOUND', `--thread: no thread ${threadId} in the ledger (trace threads lists them)`);
     notes = parseNoteLines(text);
   } else {
-    const id = runIdName(options.subject!, 'run or event');
+    const id = subjectId!;
     notes = (await allRunNotes(repo)).filter((note) => note.run_id === id || note.event_id === id);
     if (notes.length === 0) {
       const reader = await LedgerReader.open(repo);

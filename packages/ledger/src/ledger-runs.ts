@@ -169,10 +169,11 @@ export interface ImportReport {
 
 /** Loads ledger runs into the store; the second import adds nothing (events are keyed by id). */
 export async function importRuns(options: ImportOptions): Promise<ImportReport> {
+  const named = (options.runs ?? []).map((ref) => runIdName(ref));
   const repo = await openLedgerRepo(options.cwd, { allowDetached: true });
   const reader = await LedgerReader.open(repo);
   const available = new Set((await reader.list('runs')).filter(isRunIdName));
-  const wanted = options.runs && options.runs.length > 0 ? options.runs.map((ref) => runIdName(ref)) : [...available].sort();
+  const wanted = named.length > 0 ? named : [...available].sort();
   for (const id of wanted) if (!available.has(id)) throw new TraceError('E_NOT_FOUND', `no run ${id} in the ledger (trace ledger list shows what it holds)`);
   const texts = await reader.read(wanted.flatMap((id) => [`runs/${id}/run.json`, `runs/${id}/events.jsonl`]));
   // Everything is validated before the first append, so a bad file imports nothing.
