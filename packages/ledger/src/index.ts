@@ -30,3 +30,15 @@ export { pullLedger, pushLedger, bundleLedger, defaultRemote, type SyncOptions, 
 export { addNote, listNotes, type LedgerNote, type AddNoteOptions, type AddNoteReport, type ListNotesOptions } from './ledger-notes.js';
 export { createThread, listThreads, type Thread, type ThreadSummary } from './ledger-threads.js';
 export { encryptText, decryptText, isEncrypted, ENCRYPTED_PLACEHOLDER } from './note-crypto.js';
+export {
+  startRecording,
+  stopRecording,
+  listRecordings,
+  CLASSIFICATIONS,
+  type Recording,
+  type RecordedSession,
+  type Classification,
+  type StartRecordingOptions,
+  type StopRecordingOptions,
+} from './recordings.js';
+export { sessionSummary } from './session-summary.js';
