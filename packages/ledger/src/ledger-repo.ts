@@ -32,7 +32,12 @@ export interface OpenRepoOptions {
  */
 export async function openLedgerRepo(cwd: string, options: OpenRepoOptions = {}): Promise<LedgerRepo> {
   const probe = await git(['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--git-common-dir', '--show-toplevel'], { cwd, okCodes: [128] });
-  if (probe.code !== 0) throw new TraceError('E_GIT', `not in a git repository (${cwd}): the ledger lives in the repository's git data`);
+  if (probe.code !== 0) {
+    // --show-toplevel fails in a bare repository too: tell the two apart only on this path.
+    const bareProbe = await git(['rev-parse', '--is-bare-repository'], { cwd, okCodes: [128] });
+    if (bareProbe.stdout.trim() === 'true') throw new TraceError('E_GIT', 'this is a bare repository: the ledger needs a working tree for .trace-ledger/; run it in a clone');
+    throw new TraceError('E_GIT', `not in a git repository (${cwd}): the ledger lives in the repository's git data`);
+  }
   const [bare, inside, common, top] = probe.stdout.split('\n');
   if (bare === 'true') throw new TraceError('E_GIT', 'this is a bare repository: the ledger needs a working tree for .trace-ledger/; run it in a clone');
   if (inside !== 'true' || !top) throw new TraceError('E_GIT', 'not inside a git working tree: run it from the repository\'s working tree');
