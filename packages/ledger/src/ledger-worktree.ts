@@ -120,9 +120,11 @@ export async function ensureWorktree(repo: LedgerRepo): Promise<LedgerWorktree> 
 
   let branchRecreated = false;
   if ((await refCommit(repo, LEDGER_BRANCH_REF)) === null) {
-    const start = (await remoteLedgerCommit(repo)) ?? (await ledgerRootCommit(repo));
+    // Under a surviving worktree the branch restarts from the shared root, so that committing the
+    // worktree's files back deletes nothing a remote ledger holds; the next pull merges that in.
+    branchRecreated = existsSync(join(path, '.git'));
+    const start = branchRecreated ? await ledgerRootCommit(repo) : ((await remoteLedgerCommit(repo)) ?? (await ledgerRootCommit(repo)));
     await repo.git(['update-ref', LEDGER_BRANCH_REF, start, '']);
-    branchRecreated = existsSync(path);
   }
 
   let adminDir = findAdminDir(repo);
