@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addNote, createThread, exportRuns, ledgerBus, listNotes, listThreads, pullLedger, pushLedger } from '@tracekernel/ledger';
+import { addNote, createThread, exportRuns, importRuns, ledgerBus, listNotes, listThreads, pullLedger, pushLedger } from '@tracekernel/ledger';
 import { makeRepo, openStore, recordRun, sh, tempDirs } from './git-fixture.js';
 
 const dirs = tempDirs();
@@ -84,7 +84,7 @@ describe('notes and threads', () => {
     await store.close();
   });
 
-  it('merges notes and thread messages from divergent clones without losing any, ordered by time and id', async () => {
+  it('merges notes and thread messages from three divergent clones without losing any, ordered by time and id', async () => {
     const base = dirs.make();
     const a = makeRepo(join(base, 'a'));
     const storeA = openStore(join(base, 'store-a'));
@@ -96,29 +96,34 @@ describe('notes and threads', () => {
     sh(a, 'push', '-q', 'origin', 'main');
     await pushLedger({ cwd: a });
 
-    const b = join(base, 'b');
-    sh(base, 'clone', '-q', join(base, 'remote.git'), 'b');
-    await pullLedger({ cwd: b });
-    const storeB = openStore(join(base, 'store-b'));
-    const { importRuns } = await import('@tracekernel/ledger');
-    await importRuns({ cwd: b, store: storeB });
-
-    const written: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      written.push((await addNote({ cwd: a, store: storeA, subject: span, text: `a${i}`, thread: thread.thread_id })).note.id);
-      written.push((await addNote({ cwd: b, store: storeB, subject: span, text: `b${i}`, thread: thread.thread_id })).note.id);
+    const clones = [a];
+    const stores = [storeA];
+    for (const name of ['b', 'c']) {
+      sh(base, 'clone', '-q', join(base, 'remote.git'), name);
+      const dir = join(base, name);
+      await pullLedger({ cwd: dir });
+      const store = openStore(join(base, `store-${name}`));
+      await importRuns({ cwd: dir, store });
+      clones.push(dir);
+      stores.push(store);
     }
-    await pushLedger({ cwd: a });
-    await pushLedger({ cwd: b });
-    await pullLedger({ cwd: a });
-    for (const repo of [a, b]) {
-      const byRun = (await listNotes({ cwd: repo, subject: span })).notes;
-      const byThread = (await listNotes({ cwd: repo, thread: thread.thread_id })).notes;
+
+    // Each clone writes notes and thread messages on its own, then they exchange through the remote.
+    const written: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      for (const [index, dir] of clones.entries()) {
+        written.push((await addNote({ cwd: dir, store: stores[index]!, subject: span, text: `${index}-${i}`, thread: thread.thread_id })).note.id);
+      }
+    }
+    for (const dir of clones) await pushLedger({ cwd: dir });
+    for (const dir of clones.slice(0, 2)) await pullLedger({ cwd: dir });
+    for (const dir of clones) {
+      const byRun = (await listNotes({ cwd: dir, subject: span })).notes;
+      const byThread = (await listNotes({ cwd: dir, thread: thread.thread_id })).notes;
       expect(byRun.map((note) => note.id)).toEqual(written);
       expect(byThread.map((note) => note.id)).toEqual(written);
-      expect((await listThreads(repo)).threads).toMatchObject([{ thread_id: thread.thread_id, messages: 6 }]);
+      expect((await listThreads(dir)).threads).toMatchObject([{ thread_id: thread.thread_id, messages: 6 }]);
     }
-    await storeA.close();
-    await storeB.close();
+    for (const store of stores) await store.close();
   });
 });
