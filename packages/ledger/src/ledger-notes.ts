@@ -35,6 +35,8 @@ export interface AddNoteOptions {
   encrypt?: boolean;
   publish?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The repository, when the caller has opened it already. */
+  repo?: LedgerRepo;
 }
 
 export interface AddNoteReport {
@@ -83,7 +85,7 @@ export async function addNote(options: AddNoteOptions): Promise<AddNoteReport> {
   if (options.subject === undefined && threadId === null) throw new TraceError('E_USAGE', 'give a run or event to note, or --thread T');
   const secret = encryptionSecret(env);
   const text = options.encrypt ? encryptText(options.text, secret) : options.text;
-  const repo = await openLedgerRepo(options.cwd);
+  const repo = options.repo ?? (await openLedgerRepo(options.cwd));
   const subject: NoteSubject = options.subject === undefined ? { runId: null, eventId: null, cause: null } : await resolveSubject(options.store, options.subject);
   if (subject.runId !== null && repo.head === null) {
     throw new TraceError('E_GIT', "the repository has no commit yet: a run's notes hang on its tag, which needs one; commit first");

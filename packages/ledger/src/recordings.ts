@@ -124,6 +124,8 @@ export interface StopRecordingOptions {
   id: string;
   /** Also post the summary as a note, in a new thread named after the recording. */
   note?: boolean;
+  /** The repository, when the caller has opened it already. */
+  repo?: LedgerRepo;
 }
 
 /**
@@ -133,7 +135,7 @@ export interface StopRecordingOptions {
  */
 export async function stopRecording(options: StopRecordingOptions): Promise<{ session: RecordedSession; note: { thread_id: string; note_id: string } | null }> {
   const id = recordingIdName(options.id, 'recording');
-  const repo = await openLedgerRepo(options.cwd);
+  const repo = options.repo ?? (await openLedgerRepo(options.cwd));
   const file = join(recordingsDir(repo), `${id}.json`);
   if (!existsSync(file)) throw new TraceError('E_NOT_FOUND', `no open recording ${id} (trace record list shows the open ones)`);
   const recording = JSON.parse(readFileSync(file, 'utf8')) as Recording;

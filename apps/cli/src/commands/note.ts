@@ -24,15 +24,17 @@ export default class Note extends TraceCommand<typeof Note> {
   };
 
   async run(): Promise<AddNoteReport> {
-    const { addNote } = await import('@tracekernel/ledger');
+    const { addNote, openLedgerRepo } = await import('@tracekernel/ledger');
     const args = this.positional;
     const withSubject = args.length === 2;
     if (!(withSubject || (args.length === 1 && this.flags.thread !== undefined))) {
       await this.usageError('expected <run-or-event> "text" (or --thread T "text")');
     }
+    const repo = await openLedgerRepo(process.cwd()); // not a repository, bare or detached: said before looking for a store
     const store = await this.openStore('write');
     const report = await addNote({
       cwd: process.cwd(),
+      repo,
       store,
       ...(withSubject ? { subject: args[0]! } : {}),
       text: args.at(-1)!,

@@ -18,7 +18,8 @@ export default class RecordStart extends TraceCommand<typeof RecordStart> {
   };
 
   async run(): Promise<{ recording: Recording }> {
-    const { startRecording } = await import('@tracekernel/ledger');
+    const { openLedgerRepo, startRecording } = await import('@tracekernel/ledger');
+    await openLedgerRepo(process.cwd(), { allowDetached: true });
     let store: TraceStore | null = null;
     try {
       store = await this.openStore('read');

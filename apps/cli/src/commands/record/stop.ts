@@ -15,9 +15,10 @@ export default class RecordStop extends TraceCommand<typeof RecordStop> {
   };
 
   async run(): Promise<{ session: RecordedSession; note: { thread_id: string; note_id: string } | null }> {
-    const { stopRecording } = await import('@tracekernel/ledger');
+    const { openLedgerRepo, stopRecording } = await import('@tracekernel/ledger');
+    const repo = await openLedgerRepo(process.cwd());
     const store = await this.openStore(this.flags.note ? 'write' : 'read');
-    const result = await stopRecording({ cwd: process.cwd(), store, id: this.args.id, note: this.flags.note });
+    const result = await stopRecording({ cwd: process.cwd(), repo, store, id: this.args.id, note: this.flags.note });
     if (!this.jsonEnabled()) {
       this.log(result.session.summary);
       if (result.note) this.log(`posted to thread ${result.note.thread_id}`);
