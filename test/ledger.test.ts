@@ -74,11 +74,10 @@ describe('trace ledger, end to end', () => {
     const b = join(base, 'b');
     const envB = { ...gitEnv, TRACE_DB: join(base, 'b.db') };
     expect((await trace(['ledger', 'pull'], { cwd: b, env: envB })).code).toBe(0);
-    const listed = await trace(['ledger', 'list', '--json'], { cwd: b, env: envB });
-    expect(json(listed.stdout).runs.map((run: { task_id: string }) => run.task_id).sort()).toEqual(['build', 'deploy']);
+    // (list, and a second import adding nothing, are covered in-process in packages/ledger/test.)
     const imported = await trace(['ledger', 'import', '--json'], { cwd: b, env: envB });
+    expect(json(imported.stdout).runs.map((run: { span_id: string }) => run.span_id)).toContain(span);
     expect(json(imported.stdout).events_added).toBe(5);
-    expect(json((await trace(['ledger', 'import', '--json'], { cwd: b, env: envB })).stdout).events_added).toBe(0);
 
     const showB = await trace(['runs', 'show', span, '--json'], { cwd: b, env: envB });
     const causalityB = await trace(['--causality', span, '--json'], { cwd: b, env: envB });
@@ -97,7 +96,7 @@ describe('trace ledger, end to end', () => {
     expect(gitLocks(join(a, '.git'))).toEqual([]);
     expect(gitLocks(join(b, '.git'))).toEqual([]);
     expect(git(a, 'status', '--porcelain')).toBe('?? .gitignore');
-  });
+  }, 180_000); // about 15 CLI spawns and their git processes: generous on a loaded machine
 
   it('bad input: one line on stderr, a non-zero exit, the JSON error shape, and no git lock left', async () => {
     const base = dirs.make('trace-ledger-bad-');
@@ -143,5 +142,5 @@ describe('trace ledger, end to end', () => {
     expect(detached.code).toBe(1);
     expect(errorLine(detached)).toMatch(/^trace: HEAD is detached/);
     expect(gitLocks(join(repo, '.git'))).toEqual([]);
-  });
+  }, 180_000);
 });
