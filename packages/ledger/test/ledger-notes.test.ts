@@ -125,5 +125,5 @@ describe('notes and threads', () => {
       expect((await listThreads(dir)).threads).toMatchObject([{ thread_id: thread.thread_id, messages: 6 }]);
     }
     for (const store of stores) await store.close();
-  });
+  }, 120_000);
 });

@@ -67,7 +67,7 @@ describe('ledger push, pull and bundle', () => {
     expect((await listLedgerRuns(c)).runs.map((run) => run.span_id).sort()).toEqual(expected);
     await storeA.close();
     await storeB.close();
-  });
+  }, 120_000);
 
   it('reports a remote that refuses the push as one E_REMOTE line', async () => {
     const base = dirs.make();
