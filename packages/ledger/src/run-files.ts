@@ -75,13 +75,11 @@ export function parseEventsJsonl(text: string, where: string): JsonEvent[] {
  * "already ran?" check holds after an import too.
  */
 export function preparedFromJson(json: JsonEvent, record: RunRecord, where: string): PreparedEvent {
+  const span = (json.metadata as { span_id?: unknown }).span_id ?? json.id;
   let idempotency_key: string | null = null;
-  if (json.primitive === 'run' && json.type === 'start' && (json.metadata as { span_id?: unknown }).span_id === record.span_id) {
-    idempotency_key = runStartEventKey(record.idempotency_key);
-  } else if (json.primitive === 'run' && json.type === 'start' && json.id === record.span_id) {
-    idempotency_key = runStartEventKey(record.idempotency_key);
-  } else if (json.primitive === 'run' && json.type === 'end' && (json.metadata as { span_id?: unknown }).span_id === record.span_id) {
-    idempotency_key = runEndEventKey(record.span_id);
+  if (json.primitive === 'run' && span === record.span_id) {
+    if (json.type === 'start') idempotency_key = runStartEventKey(record.idempotency_key);
+    else if (json.type === 'end') idempotency_key = runEndEventKey(record.span_id);
   }
   const candidate = {
     id: json.id,
