@@ -39,12 +39,14 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
 
   protected flags!: TraceFlags<T>;
   protected args!: TraceArgs<T>;
+  /** Every positional argument, for commands that take a list (`static strict = false`). */
+  protected positional: string[] = [];
   readonly #stores: TraceStore[] = [];
 
   override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof TraceCommand;
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       args: ctor.args,
       baseFlags: ctor.baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
@@ -53,6 +55,7 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as TraceFlags<T>;
     this.args = args as TraceArgs<T>;
+    this.positional = argv.map(String);
   }
 
   /**
