@@ -17,6 +17,8 @@ export type TraceErrorCode =
   | 'E_STORE'
   /** Another process held the store's write lock for longer than the caller would wait. */
   | 'E_STORE_LOCKED'
+  /** A source being imported (a space-os directory, an NDJSON file) is corrupt, foreign or empty. */
+  | 'E_SOURCE'
   | 'E_INVARIANT';
 
 export class TraceError extends Error {

@@ -136,6 +136,26 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE pruned_parents (seq INTEGER PRIMARY KEY, id BLOB NOT NULL);
     `,
   },
+  {
+    // Inferred causes, apart from the declared ones: keyed by ids rather than seqs, because an edge
+    // may name an event that a later import or a retention run adds or removes. Append-only like
+    // the events, with the same trace_maintenance escape for retention.
+    version: 4,
+    sql: `
+      CREATE TABLE inferred_edges (
+        event_id BLOB NOT NULL,
+        parent_id BLOB NOT NULL,
+        rule TEXT NOT NULL,
+        confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+        PRIMARY KEY (event_id, parent_id, rule)
+      ) WITHOUT ROWID;
+      CREATE INDEX inferred_edges_by_parent ON inferred_edges (parent_id);
+      CREATE TRIGGER inferred_edges_are_append_only_update BEFORE UPDATE ON inferred_edges WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, 'inferred_edges are append-only'); END;
+      CREATE TRIGGER inferred_edges_are_append_only_delete BEFORE DELETE ON inferred_edges WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, 'inferred_edges are append-only'); END;
+    `,
+  },
 ];
 
 export const LATEST_STORE_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
