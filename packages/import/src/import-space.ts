@@ -164,3 +164,19 @@ async function countNewEdges(store: TraceStore, edges: readonly InferredEdge[]):
   }
   return edges.filter((edge) => !known.has(`${edge.event_id} ${edge.parent_id} ${edge.rule}`)).length;
 }
+
+/**
+ * The meta-layer (`trace --space DIR`): a store in memory holding the import of a `.space/`
+ * directory, so that any read query answers from space-os's own files and nothing is written anywhere.
+ */
+export async function openSpaceStore(dir: string, options: Pick<SpaceImportOptions, 'tz' | 'infer' | 'catalog'> = {}): Promise<TraceStore> {
+  const { openStoreAt } = await import('@tracekernel/store');
+  const store = await openStoreAt(':memory:', { mode: 'write' });
+  try {
+    await importSpace(store, dir, options);
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

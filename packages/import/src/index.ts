@@ -1,4 +1,4 @@
-export { importSpace, type SpaceImportOptions, type SpaceImportReport, type SpaceImportSummary, type TableCounts } from './import-space.js';
+export { importSpace, openSpaceStore, type SpaceImportOptions, type SpaceImportReport, type SpaceImportSummary, type TableCounts } from './import-space.js';
 export { inferCausality, INFERENCE_RULES, type InferMode, type InferenceRule } from './infer-causality.js';
 export { inferStore, type InferStoreReport } from './infer-store.js';
 export { importCatalog } from './import-catalog.js';
