@@ -100,7 +100,7 @@ const MIGRATIONS: readonly Migration[] = [
         event_id uuid NOT NULL,
         parent_id uuid NOT NULL,
         rule text NOT NULL,
-        confidence real NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+        confidence double precision NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
         PRIMARY KEY (event_id, parent_id, rule)
       );
       CREATE INDEX inferred_edges_by_parent ON inferred_edges (parent_id);

@@ -461,7 +461,7 @@ export class PostgresTraceStore implements TraceStore {
       const { rows } = await sql<{ added: number }>`WITH ins AS (
           INSERT INTO inferred_edges (event_id, parent_id, rule, confidence)
           SELECT * FROM unnest(${edges.map((edge) => edge.event_id)}::uuid[], ${edges.map((edge) => edge.parent_id)}::uuid[],
-            ${edges.map((edge) => edge.rule)}::text[], ${edges.map((edge) => edge.confidence)}::real[])
+            ${edges.map((edge) => edge.rule)}::text[], ${edges.map((edge) => edge.confidence)}::float8[])
           ON CONFLICT DO NOTHING RETURNING 1)
         SELECT count(*)::int4 AS added FROM ins`.execute(this.#db);
       return rows[0]!.added;
