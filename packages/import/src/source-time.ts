@@ -102,11 +102,12 @@ export function uuid7Ms(id: string): number | undefined {
 }
 
 /**
- * A column's time refined by its row's uuid7: the id's milliseconds when they fall in the column's
- * whole second (the id was made in the same write), else the column's time unchanged.
+ * A column's time refined by its row's uuid7: a column of whole seconds takes the id's
+ * milliseconds when they fall in that second (the id was made in the same write); a column with
+ * its own fraction, or an id from another second, is kept as it is.
  */
 export function refineWithId(columnMs: number, id: string | null | undefined): number {
-  if (id == null) return columnMs;
+  if (id == null || columnMs % 1000 !== 0) return columnMs;
   const idMs = uuid7Ms(id);
   if (idMs === undefined) return columnMs;
   return Math.floor(idMs / 1000) === Math.floor(columnMs / 1000) ? idMs : columnMs;
