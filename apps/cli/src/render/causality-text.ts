@@ -24,13 +24,13 @@ export function causalityText(causality: Causality, colours: Palette): string[] 
     const mark = node.event.private === true ? colours.dim(' (private)') : '';
     const link = (id: string) => (node.prunedLinks.includes(id) ? `${shortId(id)} [pruned]` : shortId(id));
     const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(link).join(', ')})`);
-    const inferred = node.inferred === null ? '' : colours.dim(` (inferred: ${node.inferred.rule} ${node.inferred.confidence})`);
+    const inferred = !node.inferred ? '' : colours.dim(` (inferred: ${node.inferred.rule} ${node.inferred.confidence})`);
     return `${colours.primitive(node.event.primitive)} ${node.description}${mark}${links}${inferred}`;
   };
   const walk = (node: CausalityNode, prefix: string) => {
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
-      const arrow = child.inferred === null ? '─> ' : '┄> ';
+      const arrow = child.inferred ? '┄> ' : '─> ';
       lines.push(`${prefix}${last ? '└' : '├'}${arrow}${label(child)}`);
       walk(child, prefix + (last ? '    ' : '│   '));
     });
