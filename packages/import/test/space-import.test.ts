@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causality, timeline, type CausalityNode } from '@tracekernel/projector';
 import type { TraceEvent } from '@tracekernel/schema';
 import { openStoreAt, type TraceStore } from '@tracekernel/store';
-import { exportIncident, exportNdjson, importNdjson, importSpace, openSpaceStore, type SpaceImportReport } from '@tracekernel/import';
+import { exportIncident, exportNdjson, importNdjson, importSpace, inferStore, openSpaceStore, type SpaceImportReport } from '@tracekernel/import';
 import { DIALECTS, dialectStores, tempDir } from './dialect-stores.js';
 
 /** The developers' sample, copied into the repository; its README documents every count checked here. */
@@ -191,6 +191,25 @@ describe('space import, on SQLite only', () => {
       expect(real.inferred).toBe(dry.inferred);
     } finally {
       await cleanup();
+    }
+  });
+
+  it('--infer none stores no edges, and trace infer later finds the same ones, once', async () => {
+    const plain = await openSpaceStore(SAMPLE, { infer: 'none' });
+    const inferred = await openSpaceStore(SAMPLE);
+    try {
+      const all = await plain.query({});
+      expect(await plain.inferredEdges(all.map((event) => event.id), 'parents')).toEqual([]);
+      const report = await inferStore(plain);
+      expect(report.events).toBe(all.length);
+      expect(report.byRule['read-before-act']).toBeGreaterThan(0);
+      const edges = await plain.inferredEdges(all.map((event) => event.id), 'parents');
+      expect(edges.length).toBe(report.added);
+      expect(edges).toEqual(await inferred.inferredEdges(all.map((event) => event.id), 'parents'));
+      expect((await inferStore(plain)).added).toBe(0);
+    } finally {
+      await plain.close();
+      await inferred.close();
     }
   });
 
