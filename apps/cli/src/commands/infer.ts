@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import type { InferStoreReport } from '@tracekernel/import';
 import { TraceCommand } from '../base-command.js';
 
 export default class Infer extends TraceCommand<typeof Infer> {
@@ -15,7 +14,7 @@ export default class Infer extends TraceCommand<typeof Infer> {
     'dry-run': Flags.boolean({ description: 'Count the edges that would be added; write nothing', default: false }),
   };
 
-  async run(): Promise<InferStoreReport> {
+  async run(): Promise<{ events: number; by_rule: Record<string, number>; added: number }> {
     const { inferStore } = await import('@tracekernel/import');
     const dryRun = this.flags['dry-run'];
     let store = await this.openStore('read');
@@ -25,6 +24,6 @@ export default class Infer extends TraceCommand<typeof Infer> {
       const rules = Object.entries(report.byRule).map(([rule, n]) => `${rule} ${n}`).join(', ');
       this.log(`${dryRun ? 'dry run: would add' : 'added'} ${report.added} inferred causes over ${report.events} events${rules === '' ? '' : ` (${rules})`}`);
     }
-    return report;
+    return { events: report.events, by_rule: report.byRule, added: report.added };
   }
 }
