@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, dialectStores, type DialectStore } from './dialects.js';
 import { minute } from './temp-store.js';
@@ -45,6 +47,30 @@ describe.each(DIALECTS)('%s store: inferred edges', (dialect) => {
     await expect(t.store.appendInferred([good, { ...good, confidence: 1.5 }])).rejects.toMatchObject({ code: 'E_SCHEMA' });
     await expect(t.store.appendInferred([good, { ...good, parent_id: 'nope' }])).rejects.toMatchObject({ code: 'E_INVALID_ID' });
     expect(await t.store.inferredEdges([b.id], 'parents')).toEqual([]);
+  });
+
+  it('refuses UPDATE and DELETE at the SQL level, like the events', async () => {
+    const { a, b } = await three();
+    await t.store.appendInferred([{ event_id: b.id, parent_id: a.id, rule: 'reply', confidence: 0.8 }]);
+    if (dialect === 'sqlite') {
+      const raw = new Database(t.location);
+      try {
+        expect(() => raw.prepare('UPDATE inferred_edges SET confidence = 1').run()).toThrow(/append-only/);
+        expect(() => raw.prepare('DELETE FROM inferred_edges').run()).toThrow(/append-only/);
+      } finally {
+        raw.close();
+      }
+    } else {
+      const client = new pg.Client({ connectionString: t.location });
+      await client.connect();
+      try {
+        await expect(client.query('UPDATE inferred_edges SET confidence = 1')).rejects.toThrow(/append-only/);
+        await expect(client.query('DELETE FROM inferred_edges')).rejects.toThrow(/append-only/);
+      } finally {
+        await client.end();
+      }
+    }
+    expect(await t.store.inferredEdges([b.id], 'parents')).toHaveLength(1);
   });
 
   it('is refused on a store opened for reading', async () => {

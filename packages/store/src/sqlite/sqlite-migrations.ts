@@ -32,6 +32,9 @@ export function protectionTriggers(table: string): string[] {
   return [...keep, `${table}_are_append_only_update`, `${table}_are_append_only_delete`];
 }
 
+/** The triggers version 4 installs on inferred_edges (which versions 2 and 3 predate). */
+export const INFERRED_EDGE_TRIGGERS = ['inferred_edges_are_append_only_update', 'inferred_edges_are_append_only_delete'];
+
 /**
  * Version 2: the append-only promise at the SQL level, for every protected table.
  *
