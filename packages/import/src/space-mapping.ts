@@ -256,8 +256,9 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
       },
     }));
     if (row.archived_at !== null && row.archived_at !== undefined) {
+      // A replaced entry is archived by the write that adds its successor: that id carries the milliseconds.
       memoryArchives.set(key, draft(source, {
-        ts: epochSeconds(row, 'archived_at'), primitive: 'memory', type: 'archive_entry', agent, target: key, part: 'archive', sequence: 1, metadata: {},
+        ts: refineWithId(epochSeconds(row, 'archived_at'), text(row, 'superseded_by')), primitive: 'memory', type: 'archive_entry', agent, target: key, part: 'archive', sequence: 1, metadata: {},
       }));
     }
   });
