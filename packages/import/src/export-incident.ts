@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { TraceError, type TraceEvent } from '@tracekernel/schema';
-import { openStoreAt, type TraceStore } from '@tracekernel/store';
+import { isPostgresLocation, openStoreAt, type TraceStore } from '@tracekernel/store';
 
 export interface IncidentReport {
   path: string;
@@ -18,6 +18,7 @@ export interface IncidentReport {
  * it missing just as the source does. Inferred edges between exported events come along.
  */
 export async function exportIncident(store: TraceStore, task: string, path: string): Promise<IncidentReport> {
+  if (isPostgresLocation(path)) throw new TraceError('E_USAGE', '-o: expected a file path for the SQLite incident store, got a PostgreSQL URL');
   if (existsSync(path)) throw new TraceError('E_USAGE', `-o: ${path} already exists; give a new file for the incident store`);
   const targets = [task, ...(await store.descendantTargets([task]))];
   const own = await store.query({ targets, includePrivate: true });
