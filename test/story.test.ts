@@ -188,7 +188,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(lines(flag)).toEqual(expected);
     });
 
-    it('--json gives {focus, root} with nodes {event, children, links, missing_parent, pruned_parent, pruned_links}', async () => {
+    it('--json gives {focus, root} with nodes {event, children, links, missing_parent, pruned_parent, pruned_links, inferred}', async () => {
       const result = await run('--causality', 'task-abc', '--json');
       expect(result.code).toBe(0);
       const body = json(result);
