@@ -1,6 +1,6 @@
 import type { TraceEvent } from '@tracekernel/schema';
 import type { InferredEdge } from '@tracekernel/store';
-import { mentions } from './space-mapping.js';
+import { mentions } from './mentions.js';
 
 /** `default` runs every rule; `none` infers nothing. */
 export type InferMode = 'none' | 'default';

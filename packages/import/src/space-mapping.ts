@@ -1,5 +1,6 @@
 import { TraceError } from '@tracekernel/schema';
 import { spaceTypeName } from './import-catalog.js';
+import { mentions } from './mentions.js';
 import { AgentDirectory } from './source-identity.js';
 import { inferOffset, localToUtc, refineWithId, uuid7Ms, wallClockMs, type SourceZone } from './source-time.js';
 import type { SourceRow, SpaceSource } from './space-source.js';
@@ -446,11 +447,6 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
   return { drafts, invalid, rowsByTable, zone, unresolvedAgents: agents.unresolved() };
 }
 
-/** Whether a text mentions `@name` (and not `@name-2` when the name is a bare role). */
-export function mentions(content: string, name: string): boolean {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\w@])@${escaped}(?![\\w-])`).test(content);
-}
 
 function parseData(raw: string): unknown {
   const trimmed = raw.trim();

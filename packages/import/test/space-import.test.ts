@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causality, timeline, type CausalityNode } from '@tracekernel/projector';
-import type { TraceEvent } from '@tracekernel/schema';
+import { EventCatalog, eventIdAt, type TraceEvent } from '@tracekernel/schema';
 import { openStoreAt, type TraceStore } from '@tracekernel/store';
 import { exportIncident, exportNdjson, importNdjson, importSpace, inferStore, openSpaceStore, type SpaceImportReport } from '@tracekernel/import';
 import { DIALECTS, dialectStores, tempDir } from './dialect-stores.js';
@@ -291,6 +291,38 @@ describe('space import, on SQLite only', () => {
       mkdirSync(empty);
       await expect(importSpace(store, empty)).rejects.toMatchObject({ code: 'E_SOURCE', message: expect.stringContaining('no space-os data') });
       expect((await store.stats()).events).toBe(0);
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
+  it('an incident store brings a task\'s causes along, and a cause the source lacks stays missing', async () => {
+    const { store, cleanup } = await stores.fresh();
+    const { dir, cleanup: remove } = tempDir();
+    try {
+      const catalog = new EventCatalog();
+      const at = Date.UTC(2025, 9, 23, 18);
+      const ghost = eventIdAt(at - 1000);
+      const ask = catalog.prepare({ primitive: 'bridge', type: 'send', ts: at, agent_id: 'pm', target_id: 'payments', parent_event_id: ghost, metadata: { content: 'pay' } });
+      const create = catalog.prepare({ primitive: 'ops', type: 'create_task', ts: at + 1, agent_id: 'lead', target_id: 'task-1', parent_event_id: ask.event.id, metadata: { title: 'Pay' } });
+      const sub = catalog.prepare({ primitive: 'ops', type: 'create_task', ts: at + 2, agent_id: 'lead', target_id: 'task-2', parent_event_id: create.event.id, metadata: { title: 'Sub', parent_task_id: 'task-1' } });
+      const done = catalog.prepare({ primitive: 'ops', type: 'complete_task', ts: at + 3, agent_id: 'w', target_id: 'task-2', parent_event_id: sub.event.id });
+      const other = catalog.prepare({ primitive: 'bridge', type: 'send', ts: at + 4, agent_id: 'x', target_id: 'general', metadata: { content: 'unrelated' } });
+      await store.append([ask, create, sub, done, other]);
+      const report = await exportIncident(store, 'task-1', join(dir, 'incident.db'));
+      expect(report).toMatchObject({ events: 4, missing: [ghost] });
+      const incident = await openStoreAt(join(dir, 'incident.db'), { mode: 'read' });
+      try {
+        const tree = await causality(incident, 'task-1');
+        expect(tree.root.event.id).toBe(ask.event.id);
+        expect(tree.root.missingParent).toBe(ghost);
+        expect(walk(tree.root).map((node) => node.event.id)).toEqual([ask.event.id, create.event.id, sub.event.id, done.event.id]);
+      } finally {
+        await incident.close();
+      }
+      await expect(exportIncident(store, 'task-1', join(dir, 'incident.db'))).rejects.toMatchObject({ code: 'E_USAGE' });
+      await expect(exportIncident(store, 'task-404', join(dir, 'none.db'))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     } finally {
       await cleanup();
       remove();
