@@ -45,8 +45,9 @@ describe('trace import space, export and --space', () => {
     expect(JSON.parse(full.stdout).events.length).toBeGreaterThan(0);
     expect(incident.stdout).toBe(full.stdout);
 
-    const roundTrip = await shell(`trace export ndjson -o all.ndjson && trace import ndjson all.ndjson --db copy.db --json && trace export ndjson --db copy.db > again.ndjson`, { cwd: dir });
+    const roundTrip = await shell(`trace export ndjson -o all.ndjson && trace import ndjson - --db copy.db --json < all.ndjson && trace export ndjson --db copy.db > again.ndjson`, { cwd: dir });
     expect(roundTrip.code).toBe(0);
+    expect(JSON.parse(roundTrip.stdout)).toMatchObject({ duplicates: 0, invalid: 0, errors: [] });
     expect(readFileSync(join(dir, 'again.ndjson'), 'utf8')).toBe(readFileSync(join(dir, 'all.ndjson'), 'utf8'));
   });
 
