@@ -5,7 +5,7 @@ import { ensureKind, importCatalog } from './import-catalog.js';
 import { inferCausality, type InferMode } from './infer-causality.js';
 import { parseZoneFlag } from './source-time.js';
 import { mapSpaceSource, type EventDraft, type InvalidRow } from './space-mapping.js';
-import { readSpaceDirectory } from './space-source.js';
+import { readSpaceDirectory, type SpaceSource } from './space-source.js';
 
 export interface TableCounts {
   added: number;
@@ -54,14 +54,14 @@ const CHUNK = 1000;
 
 /**
  * Imports a space-os `.space/` directory through the store contract, so it works into any
- * dialect. Every source file is read and checked before the first write; a bad row is reported
+ * dialect (`dir` may be a directory already read with readSpaceDirectory). Every source file is read and checked before the first write; a bad row is reported
  * (file, table, key) and the rest goes on. Ids and idempotency keys are deterministic, so a second
  * import adds nothing and an import of a grown directory adds only the new rows.
  *
  * @throws TraceError E_SOURCE for a corrupt or foreign file, or a directory with no space-os data.
  */
-export async function importSpace(store: TraceStore, dir: string, options: SpaceImportOptions = {}): Promise<SpaceImportReport> {
-  const source = readSpaceDirectory(dir);
+export async function importSpace(store: TraceStore, dir: string | SpaceSource, options: SpaceImportOptions = {}): Promise<SpaceImportReport> {
+  const source = typeof dir === 'string' ? readSpaceDirectory(dir) : dir;
   const mapping = mapSpaceSource(source, options.tz === undefined ? {} : { zone: (firstMs) => parseZoneFlag(options.tz!, firstMs) });
   const catalog = importCatalog(options.catalog ?? new EventCatalog());
   const invalidRows = [...mapping.invalid];

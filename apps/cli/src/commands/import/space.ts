@@ -30,10 +30,10 @@ export default class ImportSpace extends TraceCommand<typeof ImportSpace> {
     const { importSpace, readSpaceDirectory } = await import('@tracekernel/import');
     const { flags, args } = this;
     // The directory is read (and refused when corrupt, foreign or empty) before any store is opened or created.
-    readSpaceDirectory(args.dir);
+    const source = readSpaceDirectory(args.dir);
     const store = flags['dry-run'] ? await this.#existingOrEmpty() : await this.openStore('write');
     const progress = process.stderr.isTTY && !this.jsonEnabled() ? progressBar() : undefined;
-    const report = await importSpace(store, args.dir, {
+    const report = await importSpace(store, source, {
       dryRun: flags['dry-run'],
       ...(flags.tz === undefined ? {} : { tz: flags.tz }),
       infer: flags.infer as 'default' | 'none',
