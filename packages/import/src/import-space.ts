@@ -82,20 +82,34 @@ export async function importSpace(store: TraceStore, dir: string | SpaceSource, 
   }
   const fresh = prepared.filter(({ event }) => !existing.has(event.event.id));
   const addedIds = new Set<string>();
+  /** Events already stored under another id (same row, another time): edges must name the stored one. */
+  const storedIds = new Map<string, string>();
   if (options.dryRun) {
-    for (const { event } of fresh) addedIds.add(event.event.id);
+    // A row imported before under another time (another --tz) has another id but the same key: append would skip it.
+    for (const { event } of fresh) {
+      const key = event.event.idempotency_key;
+      const stored = key === null ? undefined : await store.getByIdempotencyKey(key);
+      if (stored === undefined) addedIds.add(event.event.id);
+      else storedIds.set(event.event.id, stored.id);
+    }
   } else {
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const chunk = fresh.slice(i, i + CHUNK);
       const results = await store.append(chunk.map(({ event }) => event));
-      results.forEach((result, index) => result.inserted && addedIds.add(chunk[index]!.event.event.id));
+      results.forEach((result, index) => {
+        const id = chunk[index]!.event.event.id;
+        if (result.inserted) addedIds.add(id);
+        else if (result.id !== id) storedIds.set(id, result.id);
+      });
       options.onProgress?.(Math.min(i + CHUNK, fresh.length), fresh.length);
     }
   }
 
   let inferred = 0;
   if ((options.infer ?? 'default') !== 'none') {
-    const edges = inferCausality(prepared.map(({ event }) => event.event));
+    const stored = (id: string) => storedIds.get(id) ?? id;
+    const edges = inferCausality(prepared.map(({ event }) => event.event))
+      .map((edge) => ({ ...edge, event_id: stored(edge.event_id), parent_id: stored(edge.parent_id) }));
     inferred = options.dryRun ? await countNewEdges(store, edges) : await store.appendInferred(edges);
   }
 

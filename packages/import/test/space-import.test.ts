@@ -223,6 +223,12 @@ describe('space import, on SQLite only', () => {
       expect(await message(ny)).toBe(await message(utc));
       const { summary } = await importSpace(ny, SAMPLE, { tz: 'America/New_York' });
       expect(summary.timezone).toEqual({ offset_minutes: -240, zone: 'America/New_York', from: 'flag' });
+      // Another zone moves the local columns' times (so their ids), but the rows are the same: nothing is added, dry or not.
+      const events = (await ny.stats()).events;
+      const dry = await importSpace(ny, SAMPLE, { tz: '+00:00', dryRun: true, infer: 'none' });
+      const real = await importSpace(ny, SAMPLE, { tz: '+00:00', infer: 'none' });
+      expect([dry.summary.added, real.summary.added]).toEqual([0, 0]);
+      expect((await ny.stats()).events).toBe(events);
     } finally {
       await utc.close();
       await ny.close();
