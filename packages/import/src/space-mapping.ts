@@ -341,8 +341,9 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
         const sender = agents.resolve(field('agent_id'));
         const candidates = channel === undefined || content === undefined ? [] : (messagesByText.get(messageKey(channel, sender, content)) ?? []);
         const message = candidates.filter((candidate) => candidate.ts <= ts + SECOND).at(-1);
+        if (channel === undefined) break;
         reads.push(draft(here, {
-          ts, primitive: 'bridge', type: 'recv', agent: agents.resolve(field('identity') ?? text(row, 'agent_id')) ?? agent, target: channel ?? 'unknown',
+          ts, primitive: 'bridge', type: 'recv', agent: agents.resolve(field('identity') ?? text(row, 'agent_id')) ?? agent, target: channel,
           metadata: message
             ? { count: 1, message_ids: [String(message.metadata.message_id)], sender }
             : { count: 1, sender, ...(content === undefined ? {} : { content }) },
