@@ -2,7 +2,9 @@ import { TraceError } from '@tracekernel/schema';
 import { spaceTypeName } from './import-catalog.js';
 import { mentions } from './mentions.js';
 import { AgentDirectory } from './source-identity.js';
-import { inferOffset, localToUtc, refineWithId, uuid7Ms, wallClockMs, type SourceZone } from './source-time.js';
+import { localToUtc, refineWithId, uuid7Ms, wallClockMs, type SourceZone } from './source-time.js';
+import { resolveZone } from './source-zone.js';
+import { assignSessions } from './space-sessions.js';
 import type { SourceRow, SpaceSource } from './space-source.js';
 
 /** Where an imported event came from: `metadata.source` of every imported event. */
@@ -459,54 +461,4 @@ function parseData(raw: string): unknown {
     }
   }
   return raw;
-}
-
-/**
- * space-os never writes a session (events.session_id is always NULL): a wake opens one, named
- * after the agent and the wake's time, and the agent's events up to its sleep belong to it.
- */
-function assignSessions(drafts: EventDraft[]): void {
-  const ordered = [...drafts].sort((a, b) => a.ts - b.ts || a.sequence - b.sequence);
-  const open = new Map<string, string>();
-  for (const event of ordered) {
-    if (event.agent === null) continue;
-    if (event.primitive === 'spawn' && event.type === 'wake') {
-      open.set(event.agent, `${event.agent}@${new Date(event.ts).toISOString()}`);
-    }
-    const session = open.get(event.agent);
-    if (session !== undefined) event.session = session;
-    if (event.primitive === 'spawn' && event.type === 'sleep') open.delete(event.agent);
-  }
-}
-
-/**
- * The writer's zone: --tz when given, else the offset the data implies. tasks.created_at (UTC) and
- * tasks.completed_at (local) come from one INSERT, and an agent's local created_at sits beside its
- * `spawn.agent.create` event (UTC epoch): each pair votes for an offset.
- */
-function resolveZone(source: SpaceSource, agents: AgentDirectory, options: MapOptions, events: readonly SourceRow[]): SourceZone {
-  const tasks = source.tables.get('spawn.db:tasks')?.rows ?? [];
-  const agentRows = source.tables.get('spawn.db:agents')?.rows ?? [];
-  const firstEvent = events.find((row) => typeof row.timestamp === 'number');
-  const firstMs = typeof firstEvent?.timestamp === 'number' ? firstEvent.timestamp * SECOND : 0;
-  if (options.zone) return options.zone(firstMs);
-  const pairs: Array<{ localWallMs: number; utcMs: number }> = [];
-  for (const row of tasks) {
-    const local = typeof row.completed_at === 'string' ? wallClockMs(row.completed_at) : undefined;
-    const utc = typeof row.created_at === 'string' ? wallClockMs(row.created_at) : undefined;
-    if (local !== undefined && utc !== undefined) pairs.push({ localWallMs: local, utcMs: utc });
-  }
-  const createdEvents = new Map<string, number>();
-  for (const row of events) {
-    const name = row.source === 'spawn' && row.event_type === 'agent.create' && typeof row.data === 'string' ? /^Agent '(.+)' created$/.exec(row.data)?.[1] : undefined;
-    if (name !== undefined && typeof row.timestamp === 'number') createdEvents.set(name, row.timestamp * SECOND);
-  }
-  for (const row of agentRows) {
-    const created = typeof row.created_at === 'string' && row.created_at.includes('T') ? wallClockMs(row.created_at) : undefined;
-    const name = typeof row.name === 'string' ? row.name : undefined;
-    const utc = name === undefined || !agents.has(name) ? undefined : createdEvents.get(name);
-    if (created !== undefined && utc !== undefined) pairs.push({ localWallMs: created, utcMs: utc });
-  }
-  const offset = inferOffset(pairs);
-  return offset === undefined ? { offsetMinutes: 0, zone: null, from: 'assumed' } : { offsetMinutes: offset, zone: null, from: 'inferred' };
 }
