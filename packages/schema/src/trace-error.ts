@@ -25,7 +25,9 @@ export type TraceErrorCode =
   /** A git remote refused a push, or could not be reached. */
   | 'E_REMOTE'
   /** An encrypted note without a key, or a key that does not decrypt. */
-  | 'E_KEY';
+  | 'E_KEY'
+  /** A source being imported (a space-os directory, an NDJSON file) is corrupt, foreign or empty. */
+  | 'E_SOURCE';
 
 export class TraceError extends Error {
   override readonly name = 'TraceError';
