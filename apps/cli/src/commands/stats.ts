@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
+import { terminalFlags } from '../terminal-flags.js';
 import type { StatsJson } from '../render/stats-text.js';
 
 export default class Stats extends TraceCommand<typeof Stats> {
@@ -8,17 +9,18 @@ export default class Stats extends TraceCommand<typeof Stats> {
   static override examples = ['<%= config.bin %> stats', '<%= config.bin %> stats --json', '<%= config.bin %> stats --include-private'];
 
   static override flags = {
+    ...terminalFlags,
     'include-private': Flags.boolean({ description: 'Count private events in every figure (by default only their number is shown)' }),
   };
 
   async run(): Promise<StatsJson> {
     const { statsJson, statsText } = await import('../render/stats-text.js');
-    const { palette } = await import('../render/palette.js');
+    const { printToTerminal } = await import('../terminal-output.js');
     const { pendingSpools } = await import('@tracekernel/sdk');
     const store = await this.openStore('read');
     const includePrivate = this.flags['include-private'];
     const stats = statsJson(store.location, await store.stats(includePrivate ? { includePrivate } : {}), pendingSpools(store.location), includePrivate);
-    if (!this.jsonEnabled()) for (const line of statsText(stats, palette())) this.log(line);
+    if (!this.jsonEnabled()) await printToTerminal(this.flags, 'wrap', (colours) => statsText(stats, colours));
     return stats;
   }
 }
