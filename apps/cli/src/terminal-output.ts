@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { escapeControl, escapeControlKeepingColour } from './render/control-chars.js';
-import { fitToWidth } from './render/fit-width.js';
 import { palette, useColour, type ColourMode, type Palette } from './render/palette.js';
 import type { TerminalFlagValues } from './terminal-flags.js';
 
@@ -26,12 +25,20 @@ export class TerminalOutput {
   readonly #stdout: NodeJS.WriteStream;
   readonly #guard: (line: string) => string;
   readonly #width: number | undefined;
+  #fit: ((line: string, width: number) => string) | undefined;
   readonly #pagerCommand: string | null;
   readonly #env: NodeJS.ProcessEnv;
   #pager: ChildProcess | undefined;
   #pagerGone = false;
 
-  constructor(flags: TerminalFlagValues, options: TerminalOutputOptions) {
+  /** Opens the output; the width code (Unicode tables) is loaded only when there is a TTY to fit. */
+  static async open(flags: TerminalFlagValues, options: TerminalOutputOptions): Promise<TerminalOutput> {
+    const output = new TerminalOutput(flags, options);
+    if (output.#width !== undefined) output.#fit = (await import('./render/fit-width.js')).fitToWidth;
+    return output;
+  }
+
+  private constructor(flags: TerminalFlagValues, options: TerminalOutputOptions) {
     this.#stdout = options.stdout ?? process.stdout;
     this.#env = options.env ?? process.env;
     const tty = this.#stdout.isTTY === true;
@@ -46,7 +53,7 @@ export class TerminalOutput {
   /** Prints one line (without its newline). */
   line(text: string): void {
     const safe = this.#guard(text);
-    this.#write(`${this.#width === undefined ? safe : fitToWidth(safe, this.#width)}\n`);
+    this.#write(`${this.#fit === undefined ? safe : this.#fit(safe, this.#width!)}\n`);
   }
 
   lines(texts: Iterable<string>): void {
@@ -122,7 +129,7 @@ function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
 
 /** Prints a command's text output through a {@link TerminalOutput}: fitted, paged and guarded. */
 export async function printToTerminal(flags: TerminalFlagValues, fit: 'fit' | 'wrap', render: (colours: Palette) => Iterable<string>): Promise<void> {
-  const output = new TerminalOutput(flags, { page: true, fit: fit === 'fit' });
+  const output = await TerminalOutput.open(flags, { page: true, fit: fit === 'fit' });
   output.lines(render(output.colours));
   await output.close();
 }

@@ -122,7 +122,7 @@ export default class Show extends TraceCommand<typeof Show> {
     };
     if (flags.follow) {
       const { followToTerminal } = await import('../follow-terminal.js');
-      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: new TerminalOutput(flags, { page: false, fit: true }) });
+      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: await TerminalOutput.open(flags, { page: false, fit: true }) });
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
