@@ -24,6 +24,7 @@ beforeAll(async () => {
   const tracer = sdk.createTracer({ agentId: `mallory${ESC}[2J`, db: join(cwd, '.trace', 'trace.db') });
   hostileId = tracer.emit('bridge', 'send', { target: 'room', metadata: { content: HOSTILE } });
   tracer.emit('bridge', 'send', { target: 'wide', metadata: { content: LONG } });
+  tracer.ops.createTask({ target: 'evil-task', title: HOSTILE });
   for (let i = 0; i < 40; i++) tracer.emit('bridge', 'send', { target: 'long', metadata: { content: `message ${i}` } });
   await tracer.close();
 });
@@ -33,14 +34,21 @@ afterAll(() => dirs.cleanup());
 const withoutColour = (text: string) => text.replace(SGR, '');
 
 describe('control characters in stored text', () => {
-  it('are escaped in timelines, trees, runs, errors and JSON, in pipes and on a TTY', async () => {
-    const [timeline, tree, onTty, asJson, error] = await Promise.all([
+  it('are escaped in timelines, trees, waits, diffs, errors and JSON, in pipes and on a TTY', async () => {
+    const [timeline, tree, onTty, asJson, error, waits, diff] = await Promise.all([
       trace(['--channel', 'room'], { cwd }),
       trace([hostileId], { cwd }),
       traceOnTty(['--channel', 'room', '--no-pager', '--wide'], { cwd }),
       trace(['--channel', 'room', '--json'], { cwd }),
       trace([`nobody${ESC}]0;x\u0007`], { cwd }),
+      trace(['waits', 'evil-task'], { cwd }),
+      trace(['diff', 'evil-task', 'evil-task'], { cwd }),
     ]);
+    for (const result of [waits, diff]) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).not.toMatch(RAW_CONTROL);
+      expect(result.stdout).toContain('(red \\x1b[31mRED\\x1b[0m title \\x1b]0;pwned\\x07');
+    }
     for (const result of [timeline, tree]) {
       expect(result.code).toBe(0);
       expect(result.stdout).not.toMatch(RAW_CONTROL);
