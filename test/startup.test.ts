@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TRACE_BIN, cleanEnv, tempDirs } from './helpers/trace-cli.js';
 
@@ -46,5 +46,16 @@ describe('start-up', () => {
     expect(process.env.NODE_ENV).toBe('test');
     expect(version.code).toBe(0);
     expect(version.loaded).not.toContain('typescript');
+  });
+
+  it('ships an oclif manifest of exactly the built commands, so that a start imports only the command it runs', () => {
+    const cli = dirname(dirname(TRACE_BIN));
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? files(join(dir, entry.name)) : entry.name.endsWith('.js') ? [join(dir, entry.name)] : []);
+    const built = files(join(cli, 'dist/commands')).map((file) => relative(join(cli, 'dist/commands'), file).replace(/(\/index)?\.js$/, '').replace(/\//g, ':'));
+    const manifest = JSON.parse(readFileSync(join(cli, 'oclif.manifest.json'), 'utf8'));
+    expect(Object.keys(manifest.commands).sort()).toEqual(built.sort());
+    expect(manifest.version).toBe(JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8')).version);
+    expect(JSON.parse(readFileSync(join(cli, 'package.json'), 'utf8')).files).toContain('oclif.manifest.json');
   });
 });
