@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrimitiveDefinition } from './catalog.js';
+import { otelPrimitive } from './otel-span.js';
 import { runPrimitive } from './run-record.js';
 
 const text = z.string().min(1).max(64 * 1024);
@@ -137,6 +138,7 @@ export const builtinPrimitives = {
     },
   },
   run: runPrimitive,
+  otel: otelPrimitive,
 } as const satisfies Record<string, PrimitiveDefinition>;
 
 export type BuiltinPrimitives = typeof builtinPrimitives;

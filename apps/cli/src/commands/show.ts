@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
-import type { CausalityJson, TimelineJson } from '../json-output.js';
+import type { CausalityJson, TimelineJson } from '@tracekernel/projector';
 import { listFlags } from '../terminal-flags.js';
 
 const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
@@ -71,11 +71,10 @@ export default class Show extends TraceCommand<typeof Show> {
     const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
-      const { causalityJson } = await import('../json-output.js');
       const { causalityText } = await import('../render/causality-text.js');
       const causality = await projector.causality(store, subject, undefined, { includePrivate });
       if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => causalityText(causality, colours));
-      return causalityJson(causality);
+      return projector.causalityJson(causality);
     };
 
     if (flags.causality !== undefined) return showCausality(asEventId(flags.causality, '--causality') ?? flags.causality);
@@ -126,9 +125,8 @@ export default class Show extends TraceCommand<typeof Show> {
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
-    const { timelineJson } = await import('../json-output.js');
     const { timelineText } = await import('../render/timeline-text.js');
     if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => timelineText(timeline, colours));
-    return timelineJson(timeline);
+    return projector.timelineJson(timeline);
   }
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
+import type { StatsJson } from '@tracekernel/projector';
 import { terminalFlags } from '../terminal-flags.js';
-import type { StatsJson } from '../render/stats-text.js';
 
 export default class Stats extends TraceCommand<typeof Stats> {
   static override summary = 'Counts by primitive, type and agent, the time span, the size of the store, and its pending spools.';
@@ -14,7 +14,8 @@ export default class Stats extends TraceCommand<typeof Stats> {
   };
 
   async run(): Promise<StatsJson> {
-    const { statsJson, statsText } = await import('../render/stats-text.js');
+    const { statsText } = await import('../render/stats-text.js');
+    const { statsJson } = await import('@tracekernel/projector');
     const { printToTerminal } = await import('../terminal-output.js');
     const { pendingSpools } = await import('@tracekernel/sdk');
     const store = await this.openStore('read');
