@@ -1,6 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { TraceError } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
+import { escapeControl, escapeJsonControl } from './render/control-chars.js';
 
 export type TraceFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TraceCommand)['baseFlags'] & T['flags']>;
 export type TraceArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -89,11 +90,21 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
     throw new TraceError('E_USAGE', message);
   }
 
+  /** Every plain line a command logs is escaped: stored names and paths never reach the terminal raw. */
+  override log(message = ''): void {
+    super.log(escapeControl(message));
+  }
+
+  /** Pretty JSON as oclif prints it, with the control characters JSON.stringify leaves raw escaped. */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${escapeJsonControl(JSON.stringify(json, null, 2))}\n`);
+  }
+
   protected override async catch(error: Error & ErrorLike): Promise<never> {
     if (error.code === 'EEXIT') throw error; // this.exit(n) from a command
     const { code, message, exitCode } = describeFailure(error);
-    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
-    process.stderr.write(`trace: ${message}\n`);
+    if (this.jsonEnabled()) process.stdout.write(`${escapeJsonControl(JSON.stringify({ error: { code, message } }))}\n`);
+    process.stderr.write(`trace: ${escapeControl(message)}\n`);
     if (code === 'E_INTERNAL' && process.env.TRACE_DEBUG) process.stderr.write(`${String(error.stack)}\n`);
     this.exit((this.ctor as typeof TraceCommand).failureExitCode ?? exitCode);
   }

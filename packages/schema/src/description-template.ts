@@ -10,8 +10,6 @@ export type DescriptionTemplate = string;
 
 type Part = { text: string } | { field: string } | { optional: Part[] };
 
-const MAX_VALUE_LENGTH = 60;
-
 function parse(template: string): Part[] {
   const parts: Part[] = [];
   const stack: Part[][] = [parts];
@@ -54,8 +52,9 @@ function valueOf(event: TraceEvent, field: string): string | undefined {
   else if (field.startsWith('meta.')) value = event.metadata[field.slice(5)];
   if (value === undefined || value === null || value === '') return undefined;
   const text = Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_VALUE_LENGTH ? `${oneLine.slice(0, MAX_VALUE_LENGTH - 1)}…` : oneLine;
+  // Whole values, on one line: the CLI fits the finished line to the terminal's width (or prints it
+  // whole into a pipe or with --wide), so cutting each value here would only lose text.
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function render(parts: Part[], event: TraceEvent): string | undefined {

@@ -73,10 +73,10 @@ describe('description templates', () => {
     expect(catalog.describe(claim)).toBe('task-sub1 claimed by haiku-1');
   });
 
-  it('drop an optional part whose values are missing, and shorten long values to one line', () => {
+  it('drop an optional part whose values are missing, and put long values whole on one line', () => {
     const render = compileDescription('{agent} said[ "{meta.content}"][ to {meta.nobody}]');
     const long = { ...event, metadata: { content: `line one\nline two ${'x'.repeat(100)}` } };
-    expect(render(long)).toBe(`haiku-1 said "line one line two ${'x'.repeat(41)}…"`);
+    expect(render(long)).toBe(`haiku-1 said "line one line two ${'x'.repeat(100)}"`);
     expect(compileDescription('{target} by {meta.who}')(event)).toBe('task-sub1 by');
   });
 });

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
 import type { CausalityJson, TimelineJson } from '@tracekernel/projector';
+import { listFlags } from '../terminal-flags.js';
 
 const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
 
@@ -33,6 +34,7 @@ export default class Show extends TraceCommand<typeof Show> {
   };
 
   static override flags = {
+    ...listFlags,
     task: Flags.string({ description: 'Timeline of a task, its subtasks and everything they caused' }),
     agent: Flags.string({ description: "Timeline of an agent's events" }),
     channel: Flags.string({ description: 'Timeline of a bridge channel (with or without #)' }),
@@ -60,7 +62,7 @@ export default class Show extends TraceCommand<typeof Show> {
     const { flags, args } = this;
     const { isEventId, parseEventId, TraceError } = await import('@tracekernel/schema');
     const projector = await import('@tracekernel/projector');
-    const { palette } = await import('../render/palette.js');
+    const { TerminalOutput, printToTerminal } = await import('../terminal-output.js');
 
     if (flags.follow && flags.until !== undefined) await this.usageError('--follow has no end: drop --until, or --follow to read a closed window');
     if (args.id !== undefined && (flags.causality !== undefined || SUBJECT_FLAGS.some((flag) => flags[flag] !== undefined))) {
@@ -76,7 +78,7 @@ export default class Show extends TraceCommand<typeof Show> {
     const showCausality = async (subject: string) => {
       const { causalityText } = await import('../render/causality-text.js');
       const causality = await projector.causality(store, subject, undefined, { includePrivate, inferred: flags.inferred });
-      if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
+      if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => causalityText(causality, colours));
       return projector.causalityJson(causality);
     };
 
@@ -124,12 +126,12 @@ export default class Show extends TraceCommand<typeof Show> {
     };
     if (flags.follow) {
       const { followToTerminal } = await import('../follow-terminal.js');
-      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), colours: palette() });
+      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: await TerminalOutput.open(flags, { page: false, fit: true }) });
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
     const { timelineText } = await import('../render/timeline-text.js');
-    if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette())) this.log(line);
+    if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => timelineText(timeline, colours));
     return projector.timelineJson(timeline);
   }
 }

@@ -1,4 +1,5 @@
 import type { Causality, CausalityNode } from '@tracekernel/projector';
+import { escapeControl } from './control-chars.js';
 import type { Palette } from './palette.js';
 
 /** Ids in links are shortened to their random tail: a uuidv7's head is its time, shared by neighbours. */
@@ -18,14 +19,15 @@ export function shortId(id: string): string {
  * An inferred cause is drawn `┄>` and names its rule and confidence: `└┄> bridge … (inferred: reply 0.8)`.
  */
 export function causalityText(causality: Causality, colours: Palette): string[] {
-  const lines = [colours.bold(causality.heading)];
+  const lines = [colours.bold(escapeControl(causality.heading))];
   const label = (node: CausalityNode) => {
-    if (node.hidden) return colours.dim(node.description);
+    const description = escapeControl(node.description);
+    if (node.hidden) return colours.dim(description);
     const mark = node.event.private === true ? colours.dim(' (private)') : '';
     const link = (id: string) => (node.prunedLinks.includes(id) ? `${shortId(id)} [pruned]` : shortId(id));
     const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(link).join(', ')})`);
-    const inferred = !node.inferred ? '' : colours.dim(` (inferred: ${node.inferred.rule} ${node.inferred.confidence})`);
-    return `${colours.primitive(node.event.primitive)} ${node.description}${mark}${links}${inferred}`;
+    const inferred = !node.inferred ? '' : colours.dim(` (inferred: ${escapeControl(node.inferred.rule)} ${node.inferred.confidence})`);
+    return `${colours.primitive(node.event.primitive, escapeControl(node.event.primitive))} ${description}${mark}${links}${inferred}`;
   };
   const walk = (node: CausalityNode, prefix: string) => {
     node.children.forEach((child, index) => {

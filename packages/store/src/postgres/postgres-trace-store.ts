@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import pg from 'pg';
+import type Pg from 'pg';
 import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
@@ -31,12 +31,14 @@ const EVENT_COLUMNS = sql.raw(`e.seq, e.xid::text AS xid, e.id::text AS id, e.ts
   e.session, e.parent_id::text AS parent_id, e.causes::text[] AS causes, e.idempotency_key, e.schema_version, e.private, e.metadata`);
 
 /** int8 as a number: ts and seq stay far below 2^53. */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
+function typeParsers(pg: typeof Pg) {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === 20) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+}
 
 /**
  * The shared store: PostgreSQL through kysely's PostgresDialect over a pg pool. A batch is one
@@ -54,10 +56,13 @@ export class PostgresTraceStore implements TraceStore {
   static async open(options: PostgresStoreOptions): Promise<PostgresTraceStore> {
     const { url, mode = 'read' } = options;
     const where = `PostgreSQL at ${describePostgres(url)}`;
+    // Loaded here, not at the top: importing pg (which loads Node's fetch to detect Cloudflare)
+    // was the largest part of the start-up of every process that opens a SQLite store.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 4,
-      types,
+      types: typeParsers(pg),
       connectionTimeoutMillis: 10_000,
       // Without a user in the URL or PGUSER, log in as the OS user, as psql does.
       ...(new URL(url).username || process.env.PGUSER ? {} : { user: userInfo().username }),

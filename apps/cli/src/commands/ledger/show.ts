@@ -1,6 +1,8 @@
 import { Args } from '@oclif/core';
 import type { LedgerRunDetail } from '@tracekernel/ledger';
 import { TraceCommand } from '../../base-command.js';
+import { escapeControl } from '../../render/control-chars.js';
+import { terminalFlags } from '../../terminal-flags.js';
 
 export default class LedgerShow extends TraceCommand<typeof LedgerShow> {
   static override summary = 'Show one run from the trace-ledger branch: its record, tag and events (reads git, not the store).';
@@ -10,16 +12,22 @@ export default class LedgerShow extends TraceCommand<typeof LedgerShow> {
     run: Args.string({ description: "The run's span_id", required: true }),
   };
 
+  static override flags = { ...terminalFlags };
+
   async run(): Promise<LedgerRunDetail> {
     const { showLedgerRun } = await import('@tracekernel/ledger');
     const detail = await showLedgerRun(process.cwd(), this.args.run);
     if (!this.jsonEnabled()) {
-      const { palette } = await import('../../render/palette.js');
+      const { printToTerminal } = await import('../../terminal-output.js');
       const { runDetailText } = await import('../../render/run-records-text.js');
-      for (const line of runDetailText({ run: detail.run, attempts: [detail.run] }, palette())) this.log(line);
-      this.log(detail.tag ? `tag: ${detail.tag.name} -> ${detail.tag.commit}` : 'tag: none yet (the repository has no commit)');
-      this.log(`${detail.events.length} events:`);
-      for (const event of detail.events) this.log(`  ${event.ts}  ${event.primitive}.${event.type}  ${event.agent_id ?? '-'}  ${event.target_id ?? ''}  ${event.id}`);
+      await printToTerminal(this.flags, 'wrap', function* (colours) {
+        yield* runDetailText({ run: detail.run, attempts: [detail.run] }, colours);
+        yield detail.tag ? `tag: ${detail.tag.name} -> ${detail.tag.commit}` : 'tag: none yet (the repository has no commit)';
+        yield `${detail.events.length} events:`;
+        for (const event of detail.events) {
+          yield escapeControl(`  ${event.ts}  ${event.primitive}.${event.type}  ${event.agent_id ?? '-'}  ${event.target_id ?? ''}  ${event.id}`);
+        }
+      });
     }
     return detail;
   }
