@@ -2,9 +2,11 @@
 // Loading kysely, zod and the workspace packages as hundreds of separate modules cost most of the
 // CLI's start-up; as bundles they load in a fraction of that. oclif is bundled too (src/main.ts):
 // it is CommonJS spread over a hundred files. better-sqlite3 (native) stays external, and so does
-// the SDK: its writer thread is a file it locates next to itself.
-import { readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// the SDK: its writer thread is a file it locates next to itself. The web viewer's built assets
+// (@tracekernel/viewer) are copied into dist/viewer/, where `trace serve` serves them from.
+import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -35,4 +37,6 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+const viewer = join(dirname(createRequire(import.meta.url).resolve('@tracekernel/viewer/package.json')), 'dist');
+cpSync(viewer, join(root, 'dist/viewer'), { recursive: true });
 process.stdout.write(`bundled ${relative(process.cwd(), join(root, 'dist'))}\n`);
