@@ -12,3 +12,7 @@ export { verifyRuns, verifyRunStore, type RunVerification } from './runs/verify-
 export { processLiveness, type RunnerLiveness } from './runs/runner-liveness.js';
 export { followTimeline, type FollowTimelineOptions, type FollowedBatch, type TimelineFollow } from './follow-timeline.js';
 export { verifyStore, type StoreVerification, type VerifyCheck } from './verify-store.js';
+export {
+  timelineJson, causalityJson, statsJson, type TimelineJson, type CausalityJson, type CausalityNodeJson, type StatsJson,
+  type PendingSpoolFigures,
+} from './json-contract.js';
