@@ -32,6 +32,7 @@ export class GraphView {
   private pending = false;
   private selected = -1;
   private drag: { x: number; y: number; ox: number; oy: number; moved: boolean } | null = null;
+  private pendingCenter: number | null = null;
   frames = 0;
 
   constructor(readonly canvas: HTMLCanvasElement, private readonly callbacks: GraphCallbacks) {
@@ -175,6 +176,11 @@ export class GraphView {
 
   private center(index: number): void {
     if (!this.layout) return;
+    // A hidden canvas has no size yet: centre once it is shown.
+    if (this.width <= 1) {
+      this.pendingCenter = index;
+      return;
+    }
     this.offsetX = this.layout.nodeX[index]! * COLUMN + NODE_WIDTH / 2 - this.width / 2 / this.scale;
     this.offsetY = this.layout.nodeY[index]! * ROW - this.height / 2 / this.scale;
     this.requestRender();
@@ -182,6 +188,7 @@ export class GraphView {
 
   private onScreen(index: number): boolean {
     const layout = this.layout!;
+    if (this.width <= 1) return false;
     const x = (layout.nodeX[index]! * COLUMN - this.offsetX) * this.scale;
     const y = (layout.nodeY[index]! * ROW - this.offsetY) * this.scale;
     return x >= 0 && x + NODE_WIDTH * this.scale <= this.width && y >= 0 && y <= this.height;
@@ -194,6 +201,11 @@ export class GraphView {
     this.height = Math.max(1, Math.round(rect.height));
     this.canvas.width = Math.round(this.width * ratio);
     this.canvas.height = Math.round(this.height * ratio);
+    if (this.width > 1 && this.pendingCenter !== null) {
+      const index = this.pendingCenter;
+      this.pendingCenter = null;
+      this.center(index);
+    }
     this.requestRender();
   }
 

@@ -16,6 +16,7 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
   let indexOf = new Map<string, number>();
   let effects: Map<string, number[]> | null = null;
   let grouping: Grouping = 'task';
+  let subjectTask: string | null = null;
   let layout: WaterfallLayout | null = null;
 
   let graphEvents = new Map<string, TraceEventJson>();
@@ -34,7 +35,7 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     effects = null;
   };
   const relayout = (seq: number): void => {
-    layout = layoutWaterfall(events, ts, grouping);
+    layout = layoutWaterfall(events, ts, grouping, subjectTask);
     post({ op: 'waterfall', seq, layout, ids: events.map((event) => event.id), total: events.length });
   };
   const effectsOf = (id: string): number[] => {
@@ -96,6 +97,7 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     switch (request.op) {
       case 'load': {
         grouping = request.grouping;
+        subjectTask = request.subjectTask;
         const body = (await fetchJson(request.url, request.headers)) as EventsResponse;
         events = body.events;
         reindex();

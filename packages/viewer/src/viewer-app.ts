@@ -149,7 +149,7 @@ export class ViewerApp {
     const seq = (this.loadSeq = this.layoutClient.nextSeq);
     const filters = { [kind]: id };
     this.live.open(filters);
-    const answer = await this.layoutClient.ask({ op: 'load', url: apiUrl('/v1/events', filters), headers: {}, grouping: this.grouping }, 'waterfall');
+    const answer = await this.layoutClient.ask({ op: 'load', url: apiUrl('/v1/events', filters), headers: {}, grouping: this.grouping, subjectTask: kind === 'task' ? id : null }, 'waterfall');
     if (seq !== this.loadSeq) return;
     this.applyWaterfall(answer.layout, answer.ids, false);
     this.loading = false;

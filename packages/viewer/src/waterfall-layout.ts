@@ -104,18 +104,22 @@ export function assignTasks(events: readonly TraceEventJson[]): { taskOf: string
 }
 
 /** Rows of tasks in depth-first order, each subtask under its parent. */
-function taskRows(order: readonly string[], parentTask: ReadonlyMap<string, string>, titles: ReadonlyMap<string, string>): { rows: WaterfallRow[]; rowOf: Map<string, number> } {
+function taskRows(order: readonly string[], parentTask: ReadonlyMap<string, string>, titles: ReadonlyMap<string, string>, subjectTask: string | null): { rows: WaterfallRow[]; rowOf: Map<string, number> } {
   const known = new Set(order);
   const children = new Map<string, string[]>();
   const roots: string[] = [];
   for (const task of order) {
     const parent = parentTask.get(task);
-    if (parent !== undefined && known.has(parent) && parent !== task) {
+    // The subject is a root even when its parent task shows up (through events its work caused).
+    if (parent !== undefined && known.has(parent) && parent !== task && task !== subjectTask) {
       let list = children.get(parent);
       if (!list) children.set(parent, (list = []));
       list.push(task);
     } else roots.push(task);
   }
+  // The subject first.
+  const subjectAt = subjectTask === null ? -1 : roots.indexOf(subjectTask);
+  if (subjectAt > 0) roots.unshift(...roots.splice(subjectAt, 1));
   const rows: WaterfallRow[] = [];
   const rowOf = new Map<string, number>();
   const stack: Array<[string, number]> = roots.reverse().map((task) => [task, 0]);
@@ -141,10 +145,11 @@ function taskRows(order: readonly string[], parentTask: ReadonlyMap<string, stri
  * Lays out a waterfall: one row per task (subtasks nested) or per agent, the events as marks, and
  * each task's intervals as bars: open (created, not yet claimed), claimed (a claim until the next
  * block or completion), blocked (until the next claim or completion), complete (from completion to
- * the end of the trace) and run (run.start to its run.end). With rows per agent, a task's claimed,
+ * the end of the trace) and run (run.start to its run.end). The subject task's tree comes first.
+ * With rows per agent, a task's claimed,
  * blocked and complete bars go on the row of the agent holding it.
  */
-export function layoutWaterfall(events: readonly TraceEventJson[], ts: Float64Array, grouping: Grouping): WaterfallLayout {
+export function layoutWaterfall(events: readonly TraceEventJson[], ts: Float64Array, grouping: Grouping, subjectTask: string | null = null): WaterfallLayout {
   const n = events.length;
   let minTs = Infinity;
   let maxTs = -Infinity;
@@ -171,7 +176,7 @@ export function layoutWaterfall(events: readonly TraceEventJson[], ts: Float64Ar
   };
   let rowOfTask: Map<string, number> | null = null;
   if (grouping === 'task') {
-    const built = taskRows(order, parentTask, titles);
+    const built = taskRows(order, parentTask, titles, subjectTask);
     rows = built.rows;
     rowOfTask = built.rowOf;
     let otherRow = -1;

@@ -29,6 +29,7 @@ export class WaterfallView {
   private pending = false;
   private selectedMark = -1;
   private drag: { x: number; y: number; t0: number; scrollY: number; moved: boolean } | null = null;
+  private pendingFit = false;
   /** Frames drawn, for the page's read-only state. */
   frames = 0;
   firstRenderAt: number | null = null;
@@ -96,7 +97,7 @@ export class WaterfallView {
 
   private selectMark(mark: number, reveal: boolean): void {
     this.selectedMark = mark;
-    if (reveal && mark >= 0 && this.layout) {
+    if (reveal && mark >= 0 && this.layout && this.width > 1) {
       const row = this.rowOfMark(mark);
       const y = row * ROW_HEIGHT;
       const visible = this.height - HEADER;
@@ -150,6 +151,9 @@ export class WaterfallView {
 
   fit(): void {
     if (!this.layout) return;
+    // A hidden canvas has no size yet: fit once it is shown.
+    this.pendingFit = this.width <= 1;
+    if (this.pendingFit) return;
     const span = Math.max(this.layout.maxTs - this.layout.minTs, 1);
     this.msPerPx = (span * 1.06) / this.plotWidth;
     this.t0 = this.layout.minTs - span * 0.03;
@@ -209,7 +213,8 @@ export class WaterfallView {
     this.height = Math.max(1, Math.round(rect.height));
     this.canvas.width = Math.round(this.width * ratio);
     this.canvas.height = Math.round(this.height * ratio);
-    if (this.layout && wasPlot > 1) this.msPerPx *= wasPlot / this.plotWidth;
+    if (this.pendingFit && this.width > 1) this.fit();
+    else if (this.layout && wasPlot > 1) this.msPerPx *= wasPlot / this.plotWidth;
     this.requestRender();
   }
 

@@ -4,7 +4,7 @@ import type { Grouping, WaterfallLayout } from './waterfall-layout.js';
 
 /** What the page asks the layout worker. Every request carries a `seq` its answer repeats. */
 export type WorkerRequest =
-  | { op: 'load'; seq: number; url: string; headers: Record<string, string>; grouping: Grouping }
+  | { op: 'load'; seq: number; url: string; headers: Record<string, string>; grouping: Grouping; subjectTask: string | null }
   | { op: 'regroup'; seq: number; grouping: Grouping }
   | { op: 'append'; seq: number; events: TraceEventJson[] }
   | { op: 'event'; seq: number; id: string }
