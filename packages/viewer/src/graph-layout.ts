@@ -1,4 +1,5 @@
 import { isFullEvent, type CausalityNodeJson, type CausalityResponse } from './contract.js';
+import { toStringTable, type StringTable } from './string-table.js';
 
 /** Node flags (bits of `nodeFlags`). */
 export const NODE_FOCUS = 1;
@@ -20,8 +21,8 @@ export const EDGE_ABSENT = 3;
 
 export interface GraphLayout {
   focus: string;
-  ids: string[];
-  labels: string[];
+  ids: StringTable;
+  labels: StringTable;
   primitives: string[];
   nodePrimitive: Uint8Array;
   nodeFlags: Uint8Array;
@@ -134,7 +135,7 @@ export function layoutGraph(response: CausalityResponse): GraphLayout {
     }
   }
   return {
-    focus: response.focus, ids, labels, primitives: primitiveList,
+    focus: response.focus, ids: toStringTable(ids), labels: toStringTable(labels), primitives: primitiveList,
     nodePrimitive: Uint8Array.from(prims), nodeFlags: Uint8Array.from(flags),
     nodeX: Float32Array.from(xs), nodeY: Float32Array.from(ys),
     edgeFrom: Int32Array.from(from), edgeTo: Int32Array.from(to), edgeKind: Uint8Array.from(kinds),

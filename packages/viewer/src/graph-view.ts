@@ -2,6 +2,7 @@ import {
   EDGE_ABSENT, EDGE_CAUSE, EDGE_INFERRED, NODE_FOCUS, NODE_MISSING, NODE_OUTSIDE, NODE_PRIVATE, NODE_PRUNED,
   type GraphLayout,
 } from './graph-layout.js';
+import { indexOfString, stringAt, tableSize } from './string-table.js';
 import { readTheme, type Theme } from './theme.js';
 
 const COLUMN = 210;
@@ -62,12 +63,12 @@ export class GraphView {
       if (drag && !drag.moved) {
         this.selected = this.hitTest(event.offsetX, event.offsetY);
         this.requestRender();
-        this.callbacks.onSelect(this.selected >= 0 ? this.layout!.ids[this.selected]! : null);
+        this.callbacks.onSelect(this.selected >= 0 ? stringAt(this.layout!.ids, this.selected)! : null);
       }
     });
     canvas.addEventListener('dblclick', (event) => {
       const node = this.hitTest(event.offsetX, event.offsetY);
-      if (node >= 0 && !(this.layout!.nodeFlags[node]! & (NODE_MISSING | NODE_PRUNED))) this.callbacks.onOpen(this.layout!.ids[node]!);
+      if (node >= 0 && !(this.layout!.nodeFlags[node]! & (NODE_MISSING | NODE_PRUNED))) this.callbacks.onOpen(stringAt(this.layout!.ids, node)!);
     });
     this.resize();
   }
@@ -78,7 +79,7 @@ export class GraphView {
 
   setLayout(layout: GraphLayout): void {
     this.layout = layout;
-    this.selected = layout.ids.indexOf(layout.focus);
+    this.selected = indexOfString(layout.ids, layout.focus);
     this.scale = 1;
     this.center(this.selected >= 0 ? this.selected : 0);
   }
@@ -86,7 +87,7 @@ export class GraphView {
   /** Selects a node by event id (if it is in the graph) and brings it into view. */
   select(id: string | null): boolean {
     if (!this.layout) return false;
-    const index = id === null ? -1 : this.layout.ids.indexOf(id);
+    const index = id === null ? -1 : indexOfString(this.layout.ids, id);
     this.selected = index;
     if (index >= 0 && !this.onScreen(index)) this.center(index);
     this.requestRender();
@@ -96,8 +97,8 @@ export class GraphView {
   /** Moves the selection along the edges: to the parent, the first effect, or the sibling above or below. */
   moveSelection(direction: 'previous' | 'next' | 'up' | 'down'): string | null {
     const layout = this.layout;
-    if (!layout || layout.ids.length === 0) return null;
-    const current = this.selected >= 0 ? this.selected : Math.max(0, layout.ids.indexOf(layout.focus));
+    if (!layout || tableSize(layout.ids) === 0) return null;
+    const current = this.selected >= 0 ? this.selected : Math.max(0, indexOfString(layout.ids, layout.focus));
     let target = current;
     if (direction === 'previous') {
       for (let e = 0; e < layout.edgeTo.length; e++) if (layout.edgeTo[e] === current && layout.edgeKind[e] !== EDGE_CAUSE) { target = layout.edgeFrom[e]!; break; }
@@ -108,7 +109,7 @@ export class GraphView {
       const x = layout.nodeX[current]!;
       const y = layout.nodeY[current]!;
       let best = -1;
-      for (let n = 0; n < layout.ids.length; n++) {
+      for (let n = 0; n < layout.nodeX.length; n++) {
         if (layout.nodeX[n] !== x) continue;
         const dy = layout.nodeY[n]! - y;
         if (direction === 'up' ? dy >= 0 : dy <= 0) continue;
@@ -119,7 +120,7 @@ export class GraphView {
     this.selected = target;
     if (!this.onScreen(target)) this.center(target);
     this.requestRender();
-    return layout.ids[target]!;
+    return stringAt(layout.ids, target)!;
   }
 
   pan(dx: number, dy: number): void {
@@ -150,7 +151,7 @@ export class GraphView {
   /** A node's centre in client coordinates, or null when it is not in the graph. */
   pointOf(id: string): { x: number; y: number } | null {
     if (!this.layout) return null;
-    const index = this.layout.ids.indexOf(id);
+    const index = indexOfString(this.layout.ids, id);
     if (index < 0) return null;
     if (!this.onScreen(index)) { this.center(index); this.draw(); }
     const rect = this.canvas.getBoundingClientRect();
@@ -214,7 +215,7 @@ export class GraphView {
     if (!layout) return -1;
     const wx = this.offsetX + sx / this.scale;
     const wy = this.offsetY + sy / this.scale;
-    for (let n = layout.ids.length - 1; n >= 0; n--) {
+    for (let n = layout.nodeX.length - 1; n >= 0; n--) {
       const x = layout.nodeX[n]! * COLUMN;
       const y = layout.nodeY[n]! * ROW - NODE_HEIGHT / 2;
       if (wx >= x && wx <= x + NODE_WIDTH && wy >= y && wy <= y + NODE_HEIGHT) return n;
@@ -277,7 +278,7 @@ export class GraphView {
 
     // Nodes.
     const shown: number[] = [];
-    for (let n = 0; n < layout.ids.length; n++) {
+    for (let n = 0; n < layout.nodeX.length; n++) {
       const x = layout.nodeX[n]! * COLUMN;
       const y = layout.nodeY[n]! * ROW;
       if (visible(x, y)) shown.push(n);
@@ -305,7 +306,7 @@ export class GraphView {
       ctx.strokeRect(x + 0.5, y + 0.5, NODE_WIDTH - 1, NODE_HEIGHT - 1);
       ctx.setLineDash([]);
       ctx.fillStyle = flags & (NODE_MISSING | NODE_PRUNED) ? theme.absent : theme.text;
-      const label = layout.labels[n]!;
+      const label = stringAt(layout.labels, n)!;
       ctx.fillText(label.length > 30 ? `${label.slice(0, 29)}…` : label, x + 8, y + NODE_HEIGHT / 2, NODE_WIDTH - 12);
     }
     // The focus and the selection on top.

@@ -3,7 +3,8 @@ import { isFullEvent } from './contract.js';
 import { eventSummary } from './event-summary.js';
 import { layoutGraph } from './graph-layout.js';
 import { layoutWaterfall, type Grouping, type WaterfallLayout } from './waterfall-layout.js';
-import type { EventDetail, Neighbour, WorkerAnswer, WorkerRequest } from './worker-protocol.js';
+import { toStringTable } from './string-table.js';
+import type { EventDetail, LoadTimings, Neighbour, WorkerAnswer, WorkerRequest } from './worker-protocol.js';
 
 /**
  * The layout worker: fetches and parses the subject's events, lays out the waterfall and the
@@ -34,9 +35,13 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     }
     effects = null;
   };
-  const relayout = (seq: number): void => {
+  const relayout = (seq: number, timings: LoadTimings | null = null): void => {
+    const started = performance.now();
     layout = layoutWaterfall(events, ts, grouping, subjectTask);
-    post({ op: 'waterfall', seq, layout, ids: events.map((event) => event.id), total: events.length });
+    if (timings) timings.layoutMs = performance.now() - started;
+    const ids = toStringTable(events.map((event) => event.id));
+    if (timings) timings.postEpoch = performance.timeOrigin + performance.now();
+    post({ op: 'waterfall', seq, layout, ids, total: events.length, timings });
   };
   const effectsOf = (id: string): number[] => {
     if (!effects) {
@@ -98,10 +103,17 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
       case 'load': {
         grouping = request.grouping;
         subjectTask = request.subjectTask;
-        const body = (await fetchJson(request.url, request.headers)) as EventsResponse;
+        const started = performance.now();
+        const response = await fetch(request.url, { headers: request.headers });
+        const headersAt = performance.now();
+        const text = await response.text();
+        const body = JSON.parse(text) as EventsResponse & { error?: { code: string; message: string } };
+        if (!response.ok || body.error) throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code ?? `HTTP_${response.status}` });
+        const timings: LoadTimings = { serverMs: headersAt - started, bodyMs: 0, layoutMs: 0, bytes: text.length, startEpoch: performance.timeOrigin + started, postEpoch: 0 };
         events = body.events;
         reindex();
-        relayout(request.seq);
+        timings.bodyMs = performance.now() - headersAt;
+        relayout(request.seq, timings);
         return;
       }
       case 'regroup':

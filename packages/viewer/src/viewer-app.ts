@@ -8,11 +8,12 @@ import { GraphView } from './graph-view.js';
 import { LayoutClient } from './layout-client.js';
 import { LiveStream, type LiveStatus } from './live-stream.js';
 import { renderRunPage, renderRunsList } from './runs-page.js';
+import { indexOfString, stringAt, tableSize, toStringTable, type StringTable } from './string-table.js';
 import { watchColorScheme } from './theme.js';
 import { VirtualList } from './virtual-list.js';
 import type { Grouping, WaterfallLayout } from './waterfall-layout.js';
 import { WaterfallView } from './waterfall-view.js';
-import type { EventDetail, Neighbour } from './worker-protocol.js';
+import type { EventDetail, LoadTimings, Neighbour } from './worker-protocol.js';
 
 export type Route =
   | { page: 'home' }
@@ -50,7 +51,10 @@ export class ViewerApp {
   /** What the waterfall shows: a task, an agent or a channel. */
   subject: { kind: 'task' | 'agent' | 'channel'; id: string } | null = null;
   layout: WaterfallLayout | null = null;
-  eventIds: string[] = [];
+  /** The waterfall's event ids, in time order. */
+  eventIds: StringTable = toStringTable([]);
+  /** Where the last load's time went (server, body, layout), for the bench. */
+  loadTimings: LoadTimings | null = null;
   graphLayout: GraphLayout | null = null;
   selected: string | null = null;
   detail: EventDetail | null = null;
@@ -68,8 +72,8 @@ export class ViewerApp {
   constructor(scriptUrl: string) {
     this.layoutClient = new LayoutClient(scriptUrl);
     this.waterfall = new WaterfallView(byId('waterfall'), {
-      onSelect: (index) => this.selectEvent(index >= 0 ? this.eventIds[index]! : null, 'waterfall'),
-      onOpen: (index) => this.openGraph(this.eventIds[index]!),
+      onSelect: (index) => this.selectEvent(index >= 0 ? this.idAt(index) : null, 'waterfall'),
+      onOpen: (index) => this.openGraph(this.idAt(index)),
     });
     this.graph = new GraphView(byId('graph'), {
       onSelect: (id) => this.selectEvent(id, 'graph'),
@@ -78,7 +82,7 @@ export class ViewerApp {
     this.details = new DetailsPanel((neighbour) => this.goToNeighbour(neighbour));
     byId('details').replaceWith(this.details.element);
     this.details.element.id = 'details';
-    this.eventList = new VirtualList(22, (index, element) => this.eventRow(index, element), (index) => this.selectEvent(this.eventIds[index]!, 'list'), 'Events in time order');
+    this.eventList = new VirtualList(22, (index, element) => this.eventRow(index, element), (index) => this.selectEvent(this.idAt(index), 'list'), 'Events in time order');
     byId('event-list').append(this.eventList.element);
     this.findResults = new FindResults((result) => this.go(result));
     byId('find-box').append(this.findResults.list.element);
@@ -148,14 +152,20 @@ export class ViewerApp {
     this.setStatus('Loading…');
     const seq = (this.loadSeq = this.layoutClient.nextSeq);
     const filters = { [kind]: id };
-    this.live.open(filters);
+    this.live.close();
+    const askedAt = performance.now();
     const answer = await this.layoutClient.ask({ op: 'load', url: apiUrl('/v1/events', filters), headers: {}, grouping: this.grouping, subjectTask: kind === 'task' ? id : null }, 'waterfall');
     if (seq !== this.loadSeq) return;
+    this.loadTimings = answer.timings && { ...answer.timings, askedAt, answeredAt: performance.now() };
     this.applyWaterfall(answer.layout, answer.ids, false);
     this.loading = false;
     this.setStatus('');
+    // The stream opens after the first render (its set-up costs the server a walk of the task, as
+    // the load does), from the newest event loaded: what lands meanwhile still arrives, and the
+    // worker drops what it already has.
+    this.live.open(tableSize(answer.ids) > 0 ? { ...filters, since: new Date(answer.layout.maxTs).toISOString() } : filters);
     if (kind === 'task') void this.loadGraph(id).catch((error: Error) => this.showError(error.message));
-    else if (answer.ids.length > 0) void this.loadGraph(answer.ids[0]!).catch((error: Error) => this.showError(error.message));
+    else if (tableSize(answer.ids) > 0) void this.loadGraph(stringAt(answer.ids, 0)!).catch((error: Error) => this.showError(error.message));
   }
 
   async loadGraph(id: string): Promise<void> {
@@ -209,16 +219,20 @@ export class ViewerApp {
 
   indexOf(id: string): number {
     // The ids are in time order and uuidv7 ids mostly sort by time, but not across processes: a scan it is.
-    return this.eventIds.indexOf(id);
+    return indexOfString(this.eventIds, id);
   }
 
-  private applyWaterfall(layout: WaterfallLayout, ids: string[], keepViewport: boolean): void {
+  idAt(index: number): string {
+    return stringAt(this.eventIds, index) ?? '';
+  }
+
+  private applyWaterfall(layout: WaterfallLayout, ids: StringTable, keepViewport: boolean): void {
     this.layout = layout;
     this.eventIds = ids;
     this.summaries.clear();
     this.askedSummaries.clear();
     this.waterfall.setLayout(layout, keepViewport);
-    this.eventList.setCount(ids.length);
+    this.eventList.setCount(tableSize(ids));
     if (this.selected) {
       const index = this.indexOf(this.selected);
       this.waterfall.selectEvent(index, false);
@@ -243,7 +257,7 @@ export class ViewerApp {
   }
 
   private eventRow(index: number, element: HTMLElement): void {
-    element.dataset.eventId = this.eventIds[index] ?? '';
+    element.dataset.eventId = this.idAt(index);
     const line = this.summaries.get(index);
     element.textContent = line ?? '…';
     if (line !== undefined) return;
@@ -259,7 +273,7 @@ export class ViewerApp {
   }
 
   private goToNeighbour(neighbour: Neighbour): void {
-    if (neighbour.index >= 0 || this.graphLayout?.ids.includes(neighbour.id)) void this.selectEvent(neighbour.id, 'key');
+    if (neighbour.index >= 0 || (this.graphLayout && indexOfString(this.graphLayout.ids, neighbour.id) >= 0)) void this.selectEvent(neighbour.id, 'key');
     else this.openGraph(neighbour.id);
   }
 
@@ -271,7 +285,7 @@ export class ViewerApp {
   private async find(query: string): Promise<void> {
     const directory = await this.getDirectory();
     const results = findInDirectory(directory, query);
-    if (looksLikeEventIdPrefix(query) && this.eventIds.length > 0) {
+    if (looksLikeEventIdPrefix(query) && tableSize(this.eventIds) > 0) {
       const answer = await this.layoutClient.ask({ op: 'find', prefix: query.trim(), limit: 50 }, 'find');
       for (const match of answer.matches) {
         if (!results.some((result) => result.id === match.id)) results.push({ kind: 'event', id: match.id, label: `event ${match.summary}`, route: `/event/${match.id}` });
@@ -356,7 +370,7 @@ export class ViewerApp {
     const move = (direction: 'previous' | 'next' | 'up' | 'down'): void => {
       if (this.tab === 'waterfall') {
         const index = this.waterfall.moveSelection(direction);
-        if (index >= 0) void this.selectEvent(this.eventIds[index]!, 'waterfall');
+        if (index >= 0) void this.selectEvent(this.idAt(index), 'waterfall');
       } else {
         const id = this.graph.moveSelection(direction);
         if (id) void this.selectEvent(id, 'graph');

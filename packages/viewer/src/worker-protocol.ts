@@ -1,5 +1,6 @@
 import type { CausalityResponse, TraceEventJson } from './contract.js';
 import type { GraphLayout } from './graph-layout.js';
+import type { StringTable } from './string-table.js';
 import type { Grouping, WaterfallLayout } from './waterfall-layout.js';
 
 /** What the page asks the layout worker. Every request carries a `seq` its answer repeats. */
@@ -11,6 +12,22 @@ export type WorkerRequest =
   | { op: 'summaries'; seq: number; from: number; to: number }
   | { op: 'find'; seq: number; prefix: string; limit: number }
   | { op: 'causality'; seq: number; url: string; headers: Record<string, string> };
+
+/** Where a load's time went, in the worker (ms, performance.now() of the worker). */
+export interface LoadTimings {
+  /** From the request to the response's headers: the server's work. */
+  serverMs: number;
+  /** Reading and parsing the JSON body. */
+  bodyMs: number;
+  layoutMs: number;
+  bytes: number;
+  /** Page clock: when the page asked, and when the answer arrived. */
+  askedAt?: number;
+  /** Epoch ms: when the worker began the request, and when it posted the layout. */
+  startEpoch: number;
+  postEpoch: number;
+  answeredAt?: number;
+}
 
 export interface Neighbour {
   id: string;
@@ -30,7 +47,7 @@ export interface EventDetail {
 }
 
 export type WorkerAnswer =
-  | { op: 'waterfall'; seq: number; layout: WaterfallLayout; ids: string[]; total: number }
+  | { op: 'waterfall'; seq: number; layout: WaterfallLayout; ids: StringTable; total: number; timings: LoadTimings | null }
   | { op: 'event'; seq: number; detail: EventDetail | null }
   | { op: 'summaries'; seq: number; from: number; lines: string[] }
   | { op: 'find'; seq: number; matches: Neighbour[] }
