@@ -241,8 +241,12 @@ export class GraphView {
     const bottom = this.offsetY + this.height / s + ROW;
     const visible = (x: number, y: number): boolean => x >= left && x <= right && y >= top && y <= bottom;
 
-    // Edges: one path per kind.
+    // Zoomed out, nodes and edges are drawn in screen space, one per pixel at most: a frame then
+    // costs the canvas's pixels, not the graph's 100,000 nodes.
+    const detailedZoom = s >= 0.35;
     const paths = [new Path2D(), new Path2D(), new Path2D(), new Path2D()];
+    const pixelW = Math.ceil(this.width) + 1;
+    const seenEdge = detailedZoom ? null : new Uint8Array(pixelW * (Math.ceil(this.height) + 1));
     for (let e = 0; e < layout.edgeFrom.length; e++) {
       const a = layout.edgeFrom[e]!;
       const b = layout.edgeTo[e]!;
@@ -253,7 +257,17 @@ export class GraphView {
       if (Math.max(x1, x2) < left || Math.min(x1, x2) > right || Math.max(y1, y2) < top || Math.min(y1, y2) > bottom) continue;
       const kind = layout.edgeKind[e]!;
       const path = paths[kind]!;
-      if (kind === EDGE_CAUSE || x2 <= x1) {
+      if (seenEdge) {
+        // One short segment per target pixel: enough to see the structure at this size.
+        const px = Math.floor((x2 - this.offsetX) * s);
+        const py = Math.floor((y2 - this.offsetY) * s);
+        if (px >= 0 && py >= 0 && px < pixelW && py * pixelW + px < seenEdge.length) {
+          if (seenEdge[py * pixelW + px]) continue;
+          seenEdge[py * pixelW + px] = 1;
+        }
+        path.moveTo(x1, y1);
+        path.lineTo(x2, y2);
+      } else if (kind === EDGE_CAUSE || x2 <= x1) {
         path.moveTo(x1, y1);
         path.bezierCurveTo(x1 + 40, y1, x2 - 40, y2, x2, y2);
       } else {
@@ -272,21 +286,46 @@ export class GraphView {
     };
     strokeKind(0, theme.edge, []);
     strokeKind(EDGE_CAUSE, theme.cause, []);
-    strokeKind(EDGE_INFERRED, theme.edge, [6, 4]);
-    strokeKind(EDGE_ABSENT, theme.absent, [3, 3]);
+    strokeKind(EDGE_INFERRED, theme.edge, detailedZoom ? [6, 4] : []);
+    strokeKind(EDGE_ABSENT, theme.absent, detailedZoom ? [3, 3] : []);
     ctx.setLineDash([]);
 
     // Nodes.
     const shown: number[] = [];
+    const seenNode = detailedZoom ? null : new Uint8Array(pixelW * (Math.ceil(this.height) + 1));
+    const boxes = detailedZoom ? null : layout.primitives.map(() => new Path2D());
+    const absentBoxes = new Path2D();
     for (let n = 0; n < layout.nodeX.length; n++) {
       const x = layout.nodeX[n]! * COLUMN;
       const y = layout.nodeY[n]! * ROW;
-      if (visible(x, y)) shown.push(n);
+      if (!visible(x, y)) continue;
+      if (seenNode && boxes) {
+        const px = Math.floor((x - this.offsetX) * s);
+        const py = Math.floor((y - this.offsetY) * s);
+        const cell = py * pixelW + Math.max(0, px);
+        if (cell >= 0 && cell < seenNode.length) {
+          if (seenNode[cell]) continue;
+          seenNode[cell] = 1;
+        }
+        const flags = layout.nodeFlags[n]!;
+        (flags & (NODE_MISSING | NODE_PRUNED) ? absentBoxes : boxes[layout.nodePrimitive[n]!]!).rect(x, y - NODE_HEIGHT / 2, NODE_WIDTH, NODE_HEIGHT);
+        if (flags & NODE_FOCUS) shown.push(n);
+        continue;
+      }
+      shown.push(n);
     }
-    const detailed = shown.length <= LABEL_LIMIT && s >= 0.35;
+    if (boxes) {
+      boxes.forEach((path, p) => {
+        ctx.fillStyle = layout.primitives[p] === 'private' ? theme.muted : theme.primitive(layout.primitives[p]!);
+        ctx.fill(path);
+      });
+      ctx.fillStyle = theme.absent;
+      ctx.fill(absentBoxes);
+    }
+    const detailed = detailedZoom && shown.length <= LABEL_LIMIT;
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    for (const n of shown) {
+    for (const n of boxes ? [] : shown) {
       const x = layout.nodeX[n]! * COLUMN;
       const y = layout.nodeY[n]! * ROW - NODE_HEIGHT / 2;
       const flags = layout.nodeFlags[n]!;
