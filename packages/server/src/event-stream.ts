@@ -44,7 +44,8 @@ export async function streamEvents(
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
+    // The socket ends with the stream, so that a server closing does not wait out the keep-alive timeout.
+    connection: 'close',
     'x-accel-buffering': 'no',
   });
   response.write('retry: 1000\n\n');

@@ -2,3 +2,4 @@ export { startServer, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_BODY_BYTES, type S
 export { isLoopbackHost } from './request-auth.js';
 export { VIEWER_CSP } from './viewer-assets.js';
 export type { IngestResult } from './event-ingest.js';
+export type { TraceIngestResult } from './trace-ingest.js';

@@ -36,7 +36,7 @@ function cookie(request: IncomingMessage, name: string): string | undefined {
 export function presentedToken(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const match = /^Bearer +(.+)$/i.exec(header.trim());
     if (!match) throw new HttpError(401, 'E_UNAUTHORIZED', 'Authorization: expected "Bearer <token>"');
     return match[1];
   }

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { EventCatalog, Redactor, TraceError } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { ingestEvents, parseEventBatch } from './event-ingest.js';
+import { ingestTraces } from './trace-ingest.js';
 import { streamEvents } from './event-stream.js';
 import { describeHttpFailure, HttpError } from './http-error.js';
 import { QueryParams } from './query-params.js';
@@ -48,6 +49,13 @@ export const DEFAULT_PORT = 7700;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is in use by another process; pick another with --port (0 picks a free one)',
+  EACCES: 'not allowed to listen there (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'not an address of this machine',
+  ENOTFOUND: 'no such host name',
+};
+
 const EVENT_MEDIA_TYPES: Record<string, 'json' | 'ndjson'> = {
   'application/json': 'json',
   'application/x-ndjson': 'ndjson',
@@ -84,27 +92,68 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     redactor: new Redactor(options.redactKeys ?? []),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
-  const server = createServer((request, response) => void handler.handle(request, response));
+  const connections = new Connections();
+  const server = createServer((request, response) => {
+    connections.begin(request, response);
+    void handler.handle(request, response);
+  });
+  server.on('connection', (socket) => connections.add(socket));
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  const port = options.port ?? DEFAULT_PORT;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', reject);
+    const refused = (error: NodeJS.ErrnoException) => {
+      const reason = LISTEN_ERRORS[error.code ?? ''];
+      reject(reason ? new TraceError('E_USAGE', `--host ${host} --port ${port}: ${reason}`) : error);
+    };
+    server.once('error', refused);
+    server.listen(port, host, () => {
+      server.off('error', refused);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  handler.port = port;
+  const bound = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${urlHost}:${port}/`, host, port, close: () => closeServer(server, handler) };
+  return { url: `http://${urlHost}:${bound}/`, host, port: bound, close: () => closeServer(server, handler, connections) };
 }
 
-async function closeServer(server: Server, handler: RequestHandler): Promise<void> {
+async function closeServer(server: Server, handler: RequestHandler, connections: Connections): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   handler.closing.abort();
-  server.closeIdleConnections();
+  connections.closing();
+  // A request still in flight gets two seconds to finish; then its connection is cut.
+  const force = setTimeout(() => server.closeAllConnections(), 2_000);
   await closed;
+  clearTimeout(force);
+}
+
+/**
+ * The open connections and how many answers each still owes, so that a closing server ends each
+ * keep-alive connection as soon as it is idle (node's closeIdleConnections misses some of them).
+ */
+class Connections {
+  readonly #busy = new Map<Socket, number>();
+  #closing = false;
+
+  add(socket: Socket): void {
+    this.#busy.set(socket, 0);
+    socket.once('close', () => this.#busy.delete(socket));
+  }
+
+  begin(request: IncomingMessage, response: ServerResponse): void {
+    const socket = request.socket;
+    this.#busy.set(socket, (this.#busy.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (this.#busy.get(socket) ?? 1) - 1;
+      this.#busy.set(socket, left);
+      if (left === 0 && this.#closing) socket.destroy();
+    });
+  }
+
+  closing(): void {
+    this.#closing = true;
+    for (const [socket, busy] of this.#busy) if (busy === 0) socket.destroy();
+  }
 }
 
 interface HandlerSettings extends Omit<ServerOptions, 'token' | 'catalog'> {
@@ -118,7 +167,6 @@ interface HandlerSettings extends Omit<ServerOptions, 'token' | 'catalog'> {
 }
 
 class RequestHandler {
-  port = 0;
   /** Aborted on close: open streams end, so that close() does not wait for them forever. */
   readonly closing = new AbortController();
 
@@ -159,7 +207,7 @@ class RequestHandler {
     if (this.settings.token !== undefined && this.#tokenLogin(request, response, pathname, searchParams)) return;
     if (this.settings.token !== undefined) checkToken(request, this.settings.token);
 
-    const { api, store } = { api: this.settings.api, store: this.settings.store };
+    const { api, store } = this.settings;
     if (pathname.startsWith('/v1/') || pathname === '/v1') {
       const route = `${method} ${routeShape(pathname)}`;
       switch (route) {
@@ -190,6 +238,8 @@ class RequestHandler {
         }
         case 'POST /v1/events':
           return sendJson(response, 200, await this.#ingest(request));
+        case 'POST /v1/traces':
+          return sendJson(response, 200, await this.#ingestTraces(request));
         default:
           throw routeError(method, pathname);
       }
@@ -209,6 +259,17 @@ class RequestHandler {
     }
     const body = await readBody(request, this.settings.maxBodyBytes);
     return ingestEvents(this.settings.store, parseEventBatch(body.toString('utf8'), format), this.settings.catalog, this.settings.redactor);
+  }
+
+  /** OTLP/HTTP with JSON encoding; the answer is an ExportTraceServiceResponse plus the stored ids. */
+  async #ingestTraces(request: IncomingMessage) {
+    const type = mediaType(request);
+    if (type !== 'application/json') {
+      const hint = type === 'application/x-protobuf' ? ' (protobuf is not supported: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json)' : '';
+      throw new HttpError(415, 'E_MEDIA_TYPE', `Content-Type: expected application/json (OTLP/HTTP JSON), got ${JSON.stringify(request.headers['content-type'] ?? '')}${hint}`);
+    }
+    const body = await readBody(request, this.settings.maxBodyBytes);
+    return ingestTraces(this.settings.store, body.toString('utf8'), this.settings.catalog, this.settings.redactor);
   }
 
   /**

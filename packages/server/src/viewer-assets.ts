@@ -61,7 +61,7 @@ export class ViewerAssets {
       send(response, 'text/html; charset=utf-8', Buffer.from(NOT_BUILT_PAGE), headOnly);
       return true;
     }
-    const file = (await this.#file(root, pathname)) ?? (extname(pathname) === '' ? join(root, 'index.html') : undefined);
+    const file = (await this.#file(root, pathname)) ?? (isPageRoute(pathname) ? join(root, 'index.html') : undefined);
     if (file === undefined) return false;
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) return false;
@@ -90,6 +90,11 @@ export class ViewerAssets {
     if (real === null || (real !== root && !real.startsWith(root + sep))) return undefined;
     return real;
   }
+}
+
+/** A path the viewer may route itself (`/task/task-1`): no extension, no dot segment. */
+function isPageRoute(pathname: string): boolean {
+  return extname(pathname) === '' && !pathname.split('/').some((part) => part.startsWith('.') || part.startsWith('%2e') || part.startsWith('%2E'));
 }
 
 function send(response: ServerResponse, contentType: string, body: Buffer, headOnly: boolean): void {

@@ -18,7 +18,7 @@ export default class Serve extends TraceCommand<typeof Serve> {
   static override flags = {
     port: Flags.integer({ description: 'Port to listen on (0 picks a free one)', default: 7700, min: 0, max: 65_535 }),
     host: Flags.string({ description: 'Address to listen on; anything but loopback needs a token', default: '127.0.0.1' }),
-    token: Flags.string({ description: 'Require "Authorization: Bearer <token>" on every request (default: $TRACE_TOKEN)', env: 'TRACE_TOKEN' }),
+    token: Flags.string({ description: 'Require "Authorization: Bearer <token>" on every request', env: 'TRACE_TOKEN' }),
     cors: Flags.string({ description: 'Allow browser pages of this one origin (e.g. https://viewer.example.com) to call the API' }),
     'max-body': Flags.integer({ description: 'Largest request body accepted, in bytes', default: 16 * 1024 * 1024, min: 1 }),
     'viewer-assets': Flags.string({ description: 'Serve the viewer from this directory (holding index.html) instead of the built-in one', hidden: true }),
