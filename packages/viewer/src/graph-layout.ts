@@ -10,6 +10,8 @@ export const NODE_MISSING = 4;
 export const NODE_PRUNED = 8;
 /** A cause that is stored but outside this tree (the tree is one event's chain and subtree). */
 export const NODE_OUTSIDE = 16;
+/** A cause placeholder squeezed in beside the node it points into: drawn small. */
+export const NODE_COMPACT = 32;
 
 /** Edge kinds (values of `edgeKind`). */
 export const EDGE_DECLARED = 0;
@@ -116,9 +118,9 @@ export function layoutGraph(response: CausalityResponse): GraphLayout {
     for (const link of node.links) {
       let source = indexOf.get(link);
       if (source === undefined) {
-        offset += 0.45;
+        offset += 0.5;
         const flag = pruned.has(link) ? NODE_PRUNED : NODE_OUTSIDE;
-        source = addNode(link, `${flag === NODE_PRUNED ? 'pruned' : 'cause'} ${link.slice(0, 8)}`, primitive('absent'), flag, Math.max(0, xs[index]! - 1), ys[index]! - offset);
+        source = addNode(link, `${flag === NODE_PRUNED ? 'pruned' : 'cause'} ${link.slice(0, 8)}`, primitive('absent'), flag | NODE_COMPACT, Math.max(0, xs[index]! - 0.45), ys[index]! - offset);
         indexOf.set(link, source);
       }
       edge(source, index, pruned.has(link) ? EDGE_ABSENT : EDGE_CAUSE);
@@ -127,8 +129,8 @@ export function layoutGraph(response: CausalityResponse): GraphLayout {
       if (node.links.includes(link)) continue;
       let source = indexOf.get(link);
       if (source === undefined) {
-        offset += 0.45;
-        source = addNode(link, `pruned ${link.slice(0, 8)}`, primitive('absent'), NODE_PRUNED, Math.max(0, xs[index]! - 1), ys[index]! - offset);
+        offset += 0.5;
+        source = addNode(link, `pruned ${link.slice(0, 8)}`, primitive('absent'), NODE_PRUNED | NODE_COMPACT, Math.max(0, xs[index]! - 0.45), ys[index]! - offset);
         indexOf.set(link, source);
       }
       edge(source, index, EDGE_ABSENT);

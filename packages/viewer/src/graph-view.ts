@@ -1,5 +1,5 @@
 import {
-  EDGE_ABSENT, EDGE_CAUSE, EDGE_INFERRED, NODE_FOCUS, NODE_MISSING, NODE_OUTSIDE, NODE_PRIVATE, NODE_PRUNED,
+  EDGE_ABSENT, EDGE_CAUSE, EDGE_INFERRED, NODE_COMPACT, NODE_FOCUS, NODE_MISSING, NODE_OUTSIDE, NODE_PRIVATE, NODE_PRUNED,
   type GraphLayout,
 } from './graph-layout.js';
 import { indexOfString, stringAt, tableSize } from './string-table.js';
@@ -250,7 +250,7 @@ export class GraphView {
     for (let e = 0; e < layout.edgeFrom.length; e++) {
       const a = layout.edgeFrom[e]!;
       const b = layout.edgeTo[e]!;
-      const x1 = layout.nodeX[a]! * COLUMN + NODE_WIDTH;
+      const x1 = layout.nodeX[a]! * COLUMN + (layout.nodeFlags[a]! & NODE_COMPACT ? NODE_WIDTH / 2 : NODE_WIDTH);
       const y1 = layout.nodeY[a]! * ROW;
       const x2 = layout.nodeX[b]! * COLUMN;
       const y2 = layout.nodeY[b]! * ROW;
@@ -333,6 +333,19 @@ export class GraphView {
       if (!detailed) {
         ctx.fillStyle = color;
         ctx.fillRect(x, y, NODE_WIDTH, NODE_HEIGHT);
+        continue;
+      }
+      if (flags & NODE_COMPACT) {
+        ctx.fillStyle = theme.node;
+        ctx.fillRect(x, y + 4, NODE_WIDTH / 2, NODE_HEIGHT - 8);
+        ctx.strokeStyle = color;
+        ctx.setLineDash([3, 2]);
+        ctx.strokeRect(x + 0.5, y + 4.5, NODE_WIDTH / 2 - 1, NODE_HEIGHT - 9);
+        ctx.setLineDash([]);
+        ctx.fillStyle = color;
+        ctx.font = '9px system-ui, sans-serif';
+        ctx.fillText(stringAt(layout.labels, n)!, x + 4, y + NODE_HEIGHT / 2, NODE_WIDTH / 2 - 6);
+        ctx.font = '11px system-ui, sans-serif';
         continue;
       }
       ctx.fillStyle = theme.node;

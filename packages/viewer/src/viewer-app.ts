@@ -128,6 +128,7 @@ export class ViewerApp {
           break;
         case 'event':
           this.showPage('subject');
+          if (!this.subject) byId('subject-title').textContent = `event ${route.id}`;
           await this.loadGraph(route.id);
           this.setTab('graph');
           void this.selectEvent(route.id, 'route');
