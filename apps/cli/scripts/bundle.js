@@ -2,9 +2,10 @@
 // Loading kysely, zod and the workspace packages as hundreds of separate modules cost most of the
 // CLI's start-up; as bundles they load in a fraction of that. oclif is bundled too (src/main.ts):
 // it is CommonJS spread over a hundred files. better-sqlite3 (native) stays external, and so does
-// the SDK: its writer thread is a file it locates next to itself. The server and otel packages are
-// bundled too, into chunks that only `trace serve` and `trace export` load. The web viewer's built
-// assets (@tracekernel/viewer) are copied into dist/viewer/, where `trace serve` serves them from.
+// the SDK: its writer thread is a file it locates next to itself. The server, otel and import packages
+// are bundled too, into chunks that only `trace serve`, `trace export`, `trace import`, `trace infer`
+// and `--space` load. The web viewer's built assets (@tracekernel/viewer) are copied into
+// dist/viewer/, where `trace serve` serves them from.
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';

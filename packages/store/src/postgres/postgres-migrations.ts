@@ -92,6 +92,21 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER pruned_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON pruned_events FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
     `,
   },
+  {
+    // Inferred causes, apart from the declared ones (see the TraceStore contract's InferredEdge).
+    version: 3,
+    sql: `
+      CREATE TABLE inferred_edges (
+        event_id uuid NOT NULL,
+        parent_id uuid NOT NULL,
+        rule text NOT NULL,
+        confidence double precision NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+        PRIMARY KEY (event_id, parent_id, rule)
+      );
+      CREATE INDEX inferred_edges_by_parent ON inferred_edges (parent_id);
+      CREATE TRIGGER inferred_edges_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON inferred_edges FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
