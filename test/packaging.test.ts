@@ -14,7 +14,11 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 // Every workspace, so that a package added later is held to the same rules; the CLI is listed last.
-const WORKSPACES: string[] = readJson(join(ROOT, 'package.json')).workspaces;
+// A private workspace is build input only (the viewer's assets are copied into the CLI's dist/), so
+// it is never published and no published package may depend on it at run time.
+const ALL_WORKSPACES: string[] = readJson(join(ROOT, 'package.json')).workspaces;
+const WORKSPACES = ALL_WORKSPACES.filter((dir) => !readJson(join(ROOT, dir, 'package.json')).private);
+const PRIVATE_NAMES = ALL_WORKSPACES.filter((dir) => !WORKSPACES.includes(dir)).map((dir) => readJson(join(ROOT, dir, 'package.json')).name);
 
 const dirs = tempDirs();
 afterAll(() => dirs.cleanup());
@@ -23,8 +27,10 @@ describe('the packages outside the clone', () => {
   it('are publishable: public, one version, files, exports with types, and a `trace` bin', () => {
     const manifests = WORKSPACES.map((dir) => readJson(join(ROOT, dir, 'package.json')));
     const version = readJson(join(ROOT, 'package.json')).version;
+    expect(PRIVATE_NAMES).toEqual(['@tracekernel/viewer']);
     for (const manifest of manifests) {
       expect(manifest.private, manifest.name).toBeUndefined();
+      for (const name of PRIVATE_NAMES) expect(Object.keys(manifest.dependencies ?? {}), manifest.name).not.toContain(name);
       expect(manifest.version, manifest.name).toBe(version);
       expect(manifest.files, manifest.name).toContain('dist');
       expect(manifest.engines?.node, manifest.name).toBe('>=20');
@@ -44,8 +50,10 @@ describe('the packages outside the clone', () => {
     mkdirSync(project);
     const env = cleanEnv({ npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' });
 
-    const packed = JSON.parse((await run('npm', ['pack', '--workspaces', '--ignore-scripts', '--json', '--pack-destination', tarballs], { cwd: ROOT, env })).stdout) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>;
-    expect(packed.map((pack) => pack.name).sort()).toEqual(['@tracekernel/cli', '@tracekernel/otel', '@tracekernel/projector', '@tracekernel/schema', '@tracekernel/sdk', '@tracekernel/server', '@tracekernel/store']);
+    const packed = JSON.parse((await run('npm', ['pack', ...WORKSPACES.map((dir) => `--workspace=${dir}`), '--ignore-scripts', '--json', '--pack-destination', tarballs], { cwd: ROOT, env })).stdout) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>;
+    expect(packed.map((pack) => pack.name).sort()).toEqual(['@tracekernel/cli', '@tracekernel/import', '@tracekernel/ledger', '@tracekernel/otel', '@tracekernel/projector', '@tracekernel/schema', '@tracekernel/sdk', '@tracekernel/server', '@tracekernel/store']);
+    // trace serve's viewer travels inside the CLI's tarball.
+    expect(packed.find((pack) => pack.name === '@tracekernel/cli')!.files.map((file) => file.path)).toContain('dist/viewer/index.html');
     for (const pack of packed) {
       const files = pack.files.map((file) => file.path);
       expect(files.some((file) => file.startsWith('src/') || file.startsWith('test/')), pack.name).toBe(false);

@@ -4,9 +4,11 @@
 // it is CommonJS spread over a hundred files. better-sqlite3 (native) stays external, and so does
 // the SDK: its writer thread is a file it locates next to itself. The server, otel and import packages
 // are bundled too, into chunks that only `trace serve`, `trace export`, `trace import`, `trace infer`
-// and `--space` load.
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// and `--space` load. The web viewer's built assets (@tracekernel/viewer) are copied into
+// dist/viewer/, where `trace serve` serves them from.
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -46,4 +48,6 @@ const { Config } = await import('@oclif/core');
 const config = await Config.load(root);
 const cli = config.getPluginsList().find((plugin) => plugin.isRoot);
 writeFileSync(join(root, MANIFEST), `${JSON.stringify(cli.manifest)}\n`);
+const viewer = join(dirname(createRequire(import.meta.url).resolve('@tracekernel/viewer/package.json')), 'dist');
+cpSync(viewer, join(root, 'dist/viewer'), { recursive: true });
 process.stdout.write(`bundled ${relative(process.cwd(), join(root, 'dist'))}\n`);
