@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --keep] [-- --profile] [-- --store postgres://…]` (PostgreSQL: bench/run-postgres.js): tracekernel beside its baselines, measured in one run.
+// `npm run bench [-- --quick] [-- --keep] [-- --profile] [-- --store postgres://…] [-- --viewer]` (PostgreSQL: bench/run-postgres.js; the web viewer: bench/run-viewer.js): tracekernel beside its baselines, measured in one run.
 // Every figure that has a baseline is reported as a ratio to it, because this machine is noisy.
 // Each ingest and emit measure runs in its own process (peak RSS and caches are per measure).
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,11 @@ if (storeAt >= 0) {
   }
   const { runPostgres } = await import('./run-postgres.js');
   await runPostgres({ url, quick, profile });
+  process.exit(0);
+}
+if (argv.includes('--viewer')) {
+  const { runViewer } = await import('./run-viewer.js');
+  await runViewer({ quick, keep });
   process.exit(0);
 }
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -55,7 +55,7 @@ describe('colour', () => {
   });
 
   it('is on for a TTY (dim time, coloured primitive) and off there too with NO_COLOR', async () => {
-    const [coloured, noColor] = await Promise.all([traceOnTty(['--agent', 'ghost']), traceOnTty(['--agent', 'ghost'], { NO_COLOR: '1' })]);
+    const [coloured, noColor] = await Promise.all([traceOnTty(['--agent', 'ghost']), traceOnTty(['--agent', 'ghost', '--no-pager'], { NO_COLOR: '1' })]);
     expect(coloured).toMatch(ANSI_ESCAPE);
     expect(coloured).toContain('\u001B[2m2025-10-22 14:00:00Z\u001B[22m');
     expect(coloured).toContain('\u001B[33mops      \u001B[39m');

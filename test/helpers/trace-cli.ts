@@ -21,7 +21,7 @@ export interface TraceOptions {
 /** The caller's environment without anything that would point `trace` at another store or cause. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['TRACE_DB', 'TRACE_PARENT', 'TRACE_AGENT', 'NO_COLOR', 'FORCE_COLOR', 'TRACE_DEBUG']) delete env[name];
+  for (const name of ['TRACE_DB', 'TRACE_PARENT', 'TRACE_AGENT', 'NO_COLOR', 'FORCE_COLOR', 'TRACE_DEBUG', 'TRACE_PAGER', 'PAGER', 'LESS']) delete env[name];
   for (const [name, value] of Object.entries(extra)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

@@ -2,20 +2,25 @@
 // Loading kysely, zod and the workspace packages as hundreds of separate modules cost most of the
 // CLI's start-up; as bundles they load in a fraction of that. oclif is bundled too (src/main.ts):
 // it is CommonJS spread over a hundred files. better-sqlite3 (native) stays external, and so does
-// the SDK: its writer thread is a file it locates next to itself. The server and otel packages are
-// bundled too, into chunks that only `trace serve` and `trace export` load.
-import { readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// the SDK: its writer thread is a file it locates next to itself. The server, otel and import packages
+// are bundled too, into chunks that only `trace serve`, `trace export`, `trace import`, `trace infer`
+// and `--space` load. The web viewer's built assets (@tracekernel/viewer) are copied into
+// dist/viewer/, where `trace serve` serves them from.
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const MANIFEST = 'oclif.manifest.json';
 const sources = (dir) =>
   readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
   );
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(join(root, MANIFEST), { force: true });
 await build({
   absWorkingDir: root,
   entryPoints: ['src/main.ts', ...sources('src/commands'), 'src/demo/run-demo.ts'],
@@ -36,4 +41,13 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+// Without a manifest oclif imports every command module on each start to learn their flags; with
+// it, a start imports only the command it runs. It is written from the bundled commands, so it
+// cannot disagree with them.
+const { Config } = await import('@oclif/core');
+const config = await Config.load(root);
+const cli = config.getPluginsList().find((plugin) => plugin.isRoot);
+writeFileSync(join(root, MANIFEST), `${JSON.stringify(cli.manifest)}\n`);
+const viewer = join(dirname(createRequire(import.meta.url).resolve('@tracekernel/viewer/package.json')), 'dist');
+cpSync(viewer, join(root, 'dist/viewer'), { recursive: true });
 process.stdout.write(`bundled ${relative(process.cwd(), join(root, 'dist'))}\n`);

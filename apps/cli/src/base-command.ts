@@ -1,6 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { TraceError } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
+import { escapeControl, escapeJsonControl } from './render/control-chars.js';
 
 export type TraceFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TraceCommand)['baseFlags'] & T['flags']>;
 export type TraceArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -39,16 +40,23 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
       description: 'Trace store: a file path or a postgres:// URL (default: $TRACE_DB, else the nearest .trace/)',
       helpGroup: 'GLOBAL',
     }),
+    space: Flags.string({
+      description: 'Read a space-os .space/ directory instead of a store: it is imported into memory, and nothing is written',
+      helpGroup: 'GLOBAL',
+      exclusive: ['db'],
+    }),
   };
 
   protected flags!: TraceFlags<T>;
   protected args!: TraceArgs<T>;
+  /** Every positional argument, for commands that take a list (`static strict = false`). */
+  protected positional: string[] = [];
   readonly #stores: TraceStore[] = [];
 
   override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof TraceCommand;
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       args: ctor.args,
       baseFlags: ctor.baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
@@ -57,6 +65,7 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as TraceFlags<T>;
     this.args = args as TraceArgs<T>;
+    this.positional = argv.map(String);
   }
 
   /**
@@ -65,6 +74,14 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
    * The store is closed when the command ends.
    */
   protected async openStore(mode: 'read' | 'write' = 'read', options: { lockTimeoutMs?: number; db?: string } = {}): Promise<TraceStore> {
+    // A store named by the command itself (options.db) is opened as named, --space or not.
+    if (this.flags.space !== undefined && options.db === undefined) {
+      if (mode === 'write') await this.usageError('--space reads a space-os directory and writes nothing: import it with trace import space DIR to write a store');
+      const { openSpaceStore } = await import('@tracekernel/import');
+      const store = await openSpaceStore(this.flags.space);
+      this.#stores.push(store);
+      return store;
+    }
     const { openStore } = await import('@tracekernel/store');
     const store = await openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env, ...options });
     this.#stores.push(store);
@@ -77,11 +94,21 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
     throw new TraceError('E_USAGE', message);
   }
 
+  /** Every plain line a command logs is escaped: stored names and paths never reach the terminal raw. */
+  override log(message = ''): void {
+    super.log(escapeControl(message));
+  }
+
+  /** Pretty JSON as oclif prints it, with the control characters JSON.stringify leaves raw escaped. */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${escapeJsonControl(JSON.stringify(json, null, 2))}\n`);
+  }
+
   protected override async catch(error: Error & ErrorLike): Promise<never> {
     if (error.code === 'EEXIT') throw error; // this.exit(n) from a command
     const { code, message, exitCode } = describeFailure(await this.#usageMessage(error));
-    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
-    process.stderr.write(`trace: ${message}\n`);
+    if (this.jsonEnabled()) process.stdout.write(`${escapeJsonControl(JSON.stringify({ error: { code, message } }))}\n`);
+    process.stderr.write(`trace: ${escapeControl(message)}\n`);
     if (code === 'E_INTERNAL' && process.env.TRACE_DEBUG) process.stderr.write(`${String(error.stack)}\n`);
     this.exit((this.ctor as typeof TraceCommand).failureExitCode ?? exitCode);
   }

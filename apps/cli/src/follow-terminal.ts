@@ -1,13 +1,15 @@
 import { toJsonEvent } from '@tracekernel/schema';
 import { followTimeline, type TimelineEntry, type TimelineQuery } from '@tracekernel/projector';
 import type { TraceStore } from '@tracekernel/store';
-import type { Palette } from './render/palette.js';
+import { escapeControl, escapeJsonControl } from './render/control-chars.js';
 import { timelineLine } from './render/timeline-text.js';
+import type { TerminalOutput } from './terminal-output.js';
 
 export interface FollowTerminalOptions {
   /** One JSON event per line instead of the heading and timeline lines. */
   json: boolean;
-  colours: Palette;
+  /** Text lines go here: fitted to a TTY's width, never paged. */
+  output: TerminalOutput;
   /** Times in the machine's zone (`--local`). */
   local?: boolean;
   /** Poll interval; an event is printed within about this long of its commit (default 200 ms). */
@@ -30,14 +32,15 @@ export async function followToTerminal(store: TraceStore, query: TimelineQuery, 
   process.stdout.on('error', closed);
   const print = (entry: TimelineEntry) => {
     if (controller.signal.aborted) return;
-    process.stdout.write(`${options.json ? JSON.stringify(toJsonEvent(entry.event)) : timelineLine(entry, options.colours, { local: options.local === true })}\n`);
+    if (options.json) process.stdout.write(`${escapeJsonControl(JSON.stringify(toJsonEvent(entry.event)))}\n`);
+    else options.output.line(timelineLine(entry, options.output.colours, { local: options.local === true }));
   };
   try {
     const follow = await followTimeline(store, query, {
       signal: controller.signal,
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
-    if (!options.json) process.stdout.write(`${options.colours.bold(follow.heading)}\n`);
+    if (!options.json) options.output.line(options.output.colours.bold(escapeControl(follow.heading)));
     for (const entry of follow.backlog) print(entry);
     for await (const batch of follow.batches) for (const entry of batch.entries) print(entry);
   } finally {

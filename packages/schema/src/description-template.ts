@@ -12,8 +12,6 @@ export type DescriptionTemplate = string;
 
 type Part = { text: string } | { field: string; noun?: string; quoted?: boolean } | { optional: Part[] };
 
-const MAX_VALUE_LENGTH = 60;
-
 function parse(template: string): Part[] {
   const parts: Part[] = [];
   const stack: Part[][] = [parts];
@@ -62,15 +60,6 @@ function markQuoted(parts: Part[]): void {
 /** What a missing required value reads as: "created by (no agent)", never "created by ". */
 const MISSING: Record<string, string> = { agent: '(no agent)', target: '(no target)' };
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/** Cuts to `max` characters as a reader counts them: never inside an emoji or a combining sequence. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const segments = Array.from(graphemes.segment(text), ({ segment }) => segment);
-  return segments.length <= max ? text : `${segments.slice(0, max - 1).join('')}…`;
-}
-
 function valueOf(event: TraceEvent, field: string): string | undefined {
   let value: unknown;
   if (field === 'agent') value = event.agent_id;
@@ -81,8 +70,9 @@ function valueOf(event: TraceEvent, field: string): string | undefined {
   else if (field.startsWith('meta.')) value = event.metadata[field.slice(5)];
   if (value === undefined || value === null || value === '') return undefined;
   const text = Array.isArray(value) ? value.join(', ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return cut(oneLine, MAX_VALUE_LENGTH);
+  // Whole values, on one line: the CLI fits the finished line to the terminal's width (or prints it
+  // whole into a pipe or with --wide), so cutting each value here would only lose text.
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function render(parts: Part[], event: TraceEvent, lenient = false): string | undefined {

@@ -8,6 +8,18 @@ const INPUT_FIELDS = new Set([
   'metadata', 'private', 'schema_version',
 ]);
 
+/**
+ * `trace emit`'s flag names, taken as synonyms of the contract's, so that a script can post the
+ * event it would have passed to `trace emit --agent … --target … --parent …`.
+ */
+const FLAG_NAMES: Readonly<Record<string, string>> = {
+  agent: 'agent_id',
+  target: 'target_id',
+  session: 'session_id',
+  parent: 'parent_event_id',
+  cause: 'causes',
+};
+
 /** What `POST /v1/events` answers: the stored id of each event, in order. */
 export interface IngestResult {
   /** The id stored for each event; for a repeated idempotency key, the first event's. */
@@ -51,9 +63,15 @@ export function prepareInput(value: unknown, where: string, catalog: EventCatalo
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new HttpError(400, 'E_SCHEMA', `${where}: expected a JSON object with primitive, type and the other fields of an event`);
   }
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!INPUT_FIELDS.has(key)) throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: unknown field; expected one of ${[...INPUT_FIELDS].join(', ')}`);
+  const record: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    const name = FLAG_NAMES[key] ?? key;
+    if (!INPUT_FIELDS.has(name)) {
+      throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: unknown field; expected one of ${[...INPUT_FIELDS].join(', ')} (or emit's agent, target, session, parent, cause)`);
+    }
+    if (name in record) throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: given twice, as ${key} and ${name}; expected one of them`);
+    // emit's --cause is repeated one id at a time; a single id here is the same thing.
+    record[name] = key === 'cause' && typeof field === 'string' ? [field] : field;
   }
   for (const key of ['primitive', 'type'] as const) {
     if (typeof record[key] !== 'string') throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: expected a string`);

@@ -46,6 +46,18 @@ describe('ingest', () => {
     expect(await countEvents()).toBe(3);
   });
 
+  it("takes trace emit's flag names (agent, target, parent, cause, session) for the contract's, and refuses a field given both ways", async () => {
+    served = await serve();
+    const [root] = await served.post([good]);
+    const [child] = await served.post([{ primitive: 'bridge', type: 'send', agent: 'b', target: 'payments', session: 's-1', parent: root, cause: root, metadata: { content: 'hi' } }]);
+    const [stored] = await served.store.get([child!]);
+    expect(stored).toMatchObject({ agent_id: 'b', target_id: 'payments', session_id: 's-1', parent_event_id: root, causes: [root] });
+    const twice = await served.request('/v1/events', { method: 'POST', headers: jsonHeaders, body: JSON.stringify([{ ...good, agent: 'a' }]) });
+    expect(twice.status).toBe(400);
+    expect((await twice.json()).error.message).toMatch(/^events\[0\]\.agent: given twice/);
+    expect(await countEvents()).toBe(2);
+  });
+
   it('appends a large batch in one request and one transaction', async () => {
     served = await serve();
     const batch = Array.from({ length: 20_000 }, (_, i) => ({ primitive: 'bridge', type: 'send', agent_id: `agent-${i % 7}`, target_id: 'firehose', metadata: { content: `message ${i}` } }));

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
 import type { RunDiffJson } from '../analysis-json.js';
+import { listFlags } from '../terminal-flags.js';
 
 export default class Diff extends TraceCommand<typeof Diff> {
   static override summary = 'Compare two runs of a swarm: tasks, statuses, retries, digests, agents, durations and the first divergence.';
@@ -23,6 +24,7 @@ export default class Diff extends TraceCommand<typeof Diff> {
   };
 
   static override flags = {
+    ...listFlags,
     'db-b': Flags.string({ description: 'Read B from this store (a file path or a postgres:// URL), read-only' }),
     threshold: Flags.string({ description: 'Report a duration that changed by more than this percentage', default: '20%' }),
     'include-private': Flags.boolean({ description: 'Compare private events too' }),
@@ -41,10 +43,11 @@ export default class Diff extends TraceCommand<typeof Diff> {
     });
     if (!this.jsonEnabled()) {
       const { EventCatalog } = await import('@tracekernel/schema');
-      const { palette } = await import('../render/palette.js');
+      const { escapeControl } = await import('../render/control-chars.js');
+      const { printToTerminal } = await import('../terminal-output.js');
       const { diffText } = await import('../render/diff-text.js');
       const catalog = new EventCatalog();
-      for (const line of diffText(diff, (event) => catalog.describe(event), palette())) this.log(line);
+      await printToTerminal(this.flags, 'fit', (colours) => diffText(diff, (event) => escapeControl(catalog.describe(event)), colours));
     }
     if (!diff.identical) process.exitCode = 1;
     const { runDiffJson } = await import('../analysis-json.js');

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { RunRecord } from '@tracekernel/schema';
 import { TraceCommand } from '../base-command.js';
+import { escapeControl } from '../render/control-chars.js';
 
 export interface RunJson {
   run: RunRecord | null;
@@ -84,10 +85,10 @@ export default class Run extends TraceCommand<typeof Run> {
       // Under --json stdout carries the run's JSON only.
       stdout: this.jsonEnabled() ? 'stderr' : 'inherit',
     });
-    for (const problem of [...problems, ...result.problems]) process.stderr.write(`trace: warning: ${problem}\n`);
+    for (const problem of [...problems, ...result.problems]) process.stderr.write(`trace: warning: ${escapeControl(problem)}\n`);
     if (result.duplicateOf) {
       const first = result.duplicateOf;
-      process.stderr.write(`trace: idempotency key "${first.idempotency_key}" already ran (span ${first.span_id}, ${first.status}); not running the command\n`);
+      process.stderr.write(`trace: idempotency key "${escapeControl(first.idempotency_key)}" already ran (span ${first.span_id}, ${first.status}); not running the command\n`);
     }
     if (result.record && !this.jsonEnabled()) {
       process.stderr.write(`trace: run ${result.record.span_id} ${result.record.status} (trace runs show ${shortEventId(result.record.span_id)})\n`);

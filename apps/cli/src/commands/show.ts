@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
 import type { CausalityJson, TimelineJson } from '@tracekernel/projector';
 import { limitFlag } from '../limit-flag.js';
+import { listFlags } from '../terminal-flags.js';
 
 const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
 
@@ -34,6 +35,7 @@ export default class Show extends TraceCommand<typeof Show> {
   };
 
   static override flags = {
+    ...listFlags,
     task: Flags.string({ description: 'Timeline of a task, its subtasks and everything they caused' }),
     agent: Flags.string({ description: "Timeline of an agent's events" }),
     channel: Flags.string({ description: 'Timeline of a bridge channel (with or without #)' }),
@@ -48,6 +50,11 @@ export default class Show extends TraceCommand<typeof Show> {
       description: 'Keep printing matching events as they are committed, until interrupted (with --since or --limit, first the backlog, like tail -f)',
     }),
     local: Flags.boolean({ description: 'Print times in the local time zone, with its offset (default: UTC, marked Z)' }),
+    inferred: Flags.boolean({
+      description: 'Causality trees follow inferred causes too, drawn ┄> (--no-inferred: declared causes only)',
+      allowNo: true,
+      default: true,
+    }),
     'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
       description: 'Cause-and-effect tree of an event (its id or short id) or a task',
@@ -59,7 +66,7 @@ export default class Show extends TraceCommand<typeof Show> {
     const { flags, args } = this;
     const { isEventId, parseEventId, TraceError } = await import('@tracekernel/schema');
     const projector = await import('@tracekernel/projector');
-    const { palette } = await import('../render/palette.js');
+    const { TerminalOutput, printToTerminal } = await import('../terminal-output.js');
 
     if (flags.follow && flags.until !== undefined) await this.usageError('--follow has no end: drop --until, or --follow to read a closed window');
     if (args.id !== undefined && (flags.causality !== undefined || SUBJECT_FLAGS.some((flag) => flags[flag] !== undefined))) {
@@ -86,8 +93,8 @@ export default class Show extends TraceCommand<typeof Show> {
 
     const showCausality = async (subject: string) => {
       const { causalityText } = await import('../render/causality-text.js');
-      const causality = await projector.causality(store, subject, undefined, { includePrivate });
-      if (!this.jsonEnabled()) for (const line of causalityText(causality, palette(), { local: flags.local })) this.log(line);
+      const causality = await projector.causality(store, subject, undefined, { includePrivate, inferred: flags.inferred });
+      if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => causalityText(causality, colours, { local: flags.local }));
       return projector.causalityJson(causality);
     };
 
@@ -140,12 +147,12 @@ export default class Show extends TraceCommand<typeof Show> {
     };
     if (flags.follow) {
       const { followToTerminal } = await import('../follow-terminal.js');
-      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), colours: palette(), local: flags.local });
+      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: await TerminalOutput.open(flags, { page: false, fit: true }), local: flags.local });
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
     const { timelineText } = await import('../render/timeline-text.js');
-    if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette(), { local: flags.local })) this.log(line);
+    if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => timelineText(timeline, colours, { local: flags.local }));
     return projector.timelineJson(timeline);
   }
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
 import type { StoreWaitsJson, TaskWaitsJson } from '../analysis-json.js';
+import { listFlags } from '../terminal-flags.js';
 
 export default class Waits extends TraceCommand<typeof Waits> {
   static override summary = "What a task waited for: its critical path, blocked time, deadlocks and loops; --all checks every open task.";
@@ -23,6 +24,7 @@ export default class Waits extends TraceCommand<typeof Waits> {
   };
 
   static override flags = {
+    ...listFlags,
     all: Flags.boolean({ description: 'Check every open task of the store for deadlocks and loops; exit 1 when one is found' }),
     'loop-threshold': Flags.integer({ description: 'Repetitions that make a loop', default: 3, min: 1 }),
     'include-private': Flags.boolean({ description: 'Read private events too' }),
@@ -32,14 +34,15 @@ export default class Waits extends TraceCommand<typeof Waits> {
     const { flags, args } = this;
     if (flags.all === true ? args.task !== undefined : args.task === undefined) await this.usageError('expected a task or --all (exactly one of them)');
     const { storeWaits, taskWaits } = await import('@tracekernel/projector');
-    const { palette } = await import('../render/palette.js');
+    const { printToTerminal } = await import('../terminal-output.js');
+    const { escapeControl } = await import('../render/control-chars.js');
     const json = await import('../analysis-json.js');
     const text = await import('../render/waits-text.js');
     const store = await this.openStore('read');
     const options = { loopThreshold: flags['loop-threshold'], ...(flags['include-private'] ? { includePrivate: true } : {}) };
     if (flags.all) {
       const waits = await storeWaits(store, options);
-      if (!this.jsonEnabled()) for (const line of text.storeWaitsText(waits, palette())) this.log(line);
+      if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => text.storeWaitsText(waits, colours));
       if (waits.deadlocks.length + waits.loops.length > 0) process.exitCode = 1;
       return json.storeWaitsJson(waits);
     }
@@ -47,7 +50,7 @@ export default class Waits extends TraceCommand<typeof Waits> {
     if (!this.jsonEnabled()) {
       const { EventCatalog } = await import('@tracekernel/schema');
       const catalog = new EventCatalog();
-      for (const line of text.taskWaitsText(waits, (event) => catalog.describe(event), palette())) this.log(line);
+      await printToTerminal(flags, 'fit', (colours) => text.taskWaitsText(waits, (event) => escapeControl(catalog.describe(event)), colours));
     }
     return json.taskWaitsJson(waits);
   }

@@ -1,5 +1,6 @@
 import type { Causality, CausalityNode } from '@tracekernel/projector';
 import { shortEventId } from '@tracekernel/schema';
+import { escapeControl } from './control-chars.js';
 import type { Palette } from './palette.js';
 import { timelineLine, type TimeOptions } from './timeline-text.js';
 
@@ -15,25 +16,29 @@ export const shortId = (id: string): string => shortEventId(id);
  *       │   └─> 0be3c94d ops task-sub1 completed by haiku-1
  *       └─> c2a9f310 ops task-sub2 claimed by haiku-2
  * ```
+ * An inferred cause is drawn `┄>` and names its rule and confidence: `└┄> bridge … (inferred: reply 0.8)`.
  * A task's events that no edge reaches from its creation follow the tree, as timeline lines.
  */
 export function causalityText(causality: Causality, colours: Palette, options: TimeOptions = {}): string[] {
-  const lines = [colours.bold(causality.heading)];
+  const lines = [colours.bold(escapeControl(causality.heading))];
   const label = (node: CausalityNode) => {
     const id = colours.dim(shortId(node.event.id));
     const focus = node.event.id === causality.focus;
     const focusMark = focus ? colours.bold(' (focus)') : '';
-    if (node.hidden) return `${id} ${colours.dim(node.description)}${focusMark}`;
+    const description = escapeControl(node.description);
+    if (node.hidden) return `${id} ${colours.dim(description)}${focusMark}`;
     const mark = node.event.private === true ? colours.dim(' (private)') : '';
     const link = (linked: string) => (node.prunedLinks.includes(linked) ? `${shortId(linked)} [pruned]` : shortId(linked));
     const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(link).join(', ')})`);
-    const text = `${colours.primitive(node.event.primitive)} ${node.description}`;
-    return `${id} ${focus ? colours.bold(text) : text}${mark}${links}${focusMark}`;
+    const inferred = !node.inferred ? '' : colours.dim(` (inferred: ${escapeControl(node.inferred.rule)} ${node.inferred.confidence})`);
+    const text = `${colours.primitive(node.event.primitive, escapeControl(node.event.primitive))} ${description}`;
+    return `${id} ${focus ? colours.bold(text) : text}${mark}${links}${inferred}${focusMark}`;
   };
   const walk = (node: CausalityNode, prefix: string) => {
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
-      lines.push(`${prefix}${last ? '└─> ' : '├─> '}${label(child)}`);
+      const arrow = child.inferred ? '┄> ' : '─> ';
+      lines.push(`${prefix}${last ? '└' : '├'}${arrow}${label(child)}`);
       walk(child, prefix + (last ? '    ' : '│   '));
     });
   };

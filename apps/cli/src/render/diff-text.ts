@@ -1,5 +1,6 @@
 import type { TraceEvent } from '@tracekernel/schema';
 import type { DiffRun, DiffTask, RunDiff } from '@tracekernel/projector';
+import { escapeControl as safe } from './control-chars.js';
 import type { Palette } from './palette.js';
 import { formatDuration } from './run-records-text.js';
 import { formatTime } from './format-time.js';
@@ -44,14 +45,15 @@ function runDetail(run: DiffRun): string {
  * `+` (only in B), `-` (only in A), `~` (changed) or a space, then the runs, the agents and the
  * first divergence with its chain of causes.
  */
+/** `describe` returns escaped text (see escapeControl): descriptions are stored text. */
 export function diffText(diff: RunDiff, describe: (event: TraceEvent) => string, colours: Palette): string[] {
   const side = (s: RunDiff['a']) => `${s.kind} ${s.ref}${s.title === null ? '' : ` (${s.title})`}`;
-  const lines = [colours.bold(`Diff of ${side(diff.a)} → ${side(diff.b)}:`)];
+  const lines = [colours.bold(safe(`Diff of ${side(diff.a)} → ${side(diff.b)}:`))];
   if (diff.identical) {
     lines.push(`No differences (${diff.a.events} and ${diff.b.events} events).`);
     return lines;
   }
-  const label = (task: DiffTask) => `${MARK[task.change]} ${task.path.at(-1)}${taskDetail(task)}`;
+  const label = (task: DiffTask) => safe(`${MARK[task.change]} ${task.path.at(-1)}${taskDetail(task)}`);
   const walk = (task: DiffTask, prefix: string) => {
     task.children.forEach((child, index) => {
       const last = index === task.children.length - 1;
@@ -65,18 +67,18 @@ export function diffText(diff: RunDiff, describe: (event: TraceEvent) => string,
   }
   if (diff.runs.length > 0) {
     lines.push('Runs:');
-    for (const run of diff.runs) lines.push(`  ${MARK[run.change]} ${run.path.join(' / ')} attempt ${run.attempt}${runDetail(run)}`);
+    for (const run of diff.runs) lines.push(safe(`  ${MARK[run.change]} ${run.path.join(' / ')} attempt ${run.attempt}${runDetail(run)}`));
   }
   if (diff.agents.added.length + diff.agents.removed.length > 0) {
-    lines.push(`Agents: ${[...diff.agents.added.map((agent) => `+ ${agent}`), ...diff.agents.removed.map((agent) => `- ${agent}`)].join(', ')}`);
+    lines.push(safe(`Agents: ${[...diff.agents.added.map((agent) => `+ ${agent}`), ...diff.agents.removed.map((agent) => `- ${agent}`)].join(', ')}`));
   }
   const divergence = diff.first_divergence;
   if (divergence !== null) {
     const what = divergence.change === 'changed' ? `differs in ${divergence.differences.join(', ')}` : divergence.change === 'added' ? 'has no counterpart in a' : 'is missing from b';
-    lines.push(`First divergence (${divergence.side}): ${MARK[divergence.change]} ${formatTime(divergence.event.ts)} ${divergence.event.id} ${what}`);
+    lines.push(safe(`First divergence (${divergence.side}): ${MARK[divergence.change]} ${formatTime(divergence.event.ts)} ${divergence.event.id} ${what}`));
     const chain = [...divergence.causes, divergence.event];
     chain.forEach((event, i) => {
-      const text = `${colours.primitive(event.primitive)} ${describe(event)}`;
+      const text = `${colours.primitive(event.primitive, safe(event.primitive))} ${describe(event)}`;
       lines.push(i === 0 ? `  [root] ${text}` : `  ${'    '.repeat(i - 1)}  └─> ${text}`);
     });
   }

@@ -1,6 +1,7 @@
 /**
- * Terminal colours: only when stdout is a TTY and NO_COLOR is not set (https://no-color.org),
- * so pipes, files and scripts always get plain text.
+ * Terminal colours. `--color=always|never` decides; under `auto` (the default) FORCE_COLOR turns
+ * colour on (off for `0` or `false`), then NO_COLOR (https://no-color.org) turns it off, and
+ * otherwise colour is on only when stdout is a TTY, so pipes, files and scripts get plain text.
  */
 export interface Palette {
   dim(text: string): string;
@@ -22,6 +23,16 @@ const ansi: Palette = {
   primitive: (name, text = name) => `\u001B[${PRIMITIVE_COLOURS[name] ?? 37}m${text}\u001B[39m`,
 };
 
-export function palette(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Palette {
-  return stream.isTTY === true && !env.NO_COLOR ? ansi : plain;
+export type ColourMode = 'auto' | 'always' | 'never';
+
+export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, mode: ColourMode = 'auto'): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.NO_COLOR) return false;
+  return stream.isTTY === true;
+}
+
+export function palette(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env, mode: ColourMode = 'auto'): Palette {
+  return useColour(stream, env, mode) ? ansi : plain;
 }

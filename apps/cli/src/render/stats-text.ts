@@ -1,4 +1,5 @@
 import type { StatsJson } from '@tracekernel/projector';
+import { escapeControl as safe } from './control-chars.js';
 import { formatTime } from './format-time.js';
 import type { Palette } from './palette.js';
 
@@ -8,14 +9,15 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function table(rows: Array<[string, number]>): string[] {
+function table(unsafeRows: Array<[string, number]>): string[] {
+  const rows = unsafeRows.map(([name, count]) => [safe(name), count] as const);
   const width = Math.max(0, ...rows.map(([name]) => name.length));
   return rows.map(([name, count]) => `  ${name.padEnd(width)}  ${count}`);
 }
 
 export function statsText(stats: StatsJson, colours: Palette): string[] {
   const lines = [
-    `${colours.bold('Store:')} ${stats.path} (${formatBytes(stats.bytes)}, schema version ${stats.schema_version})`,
+    `${colours.bold('Store:')} ${safe(stats.path)} (${formatBytes(stats.bytes)}, schema version ${stats.schema_version})`,
   ];
   lines.push(...spoolLines(stats, colours));
   const hidden = stats.private_events > 0 && !stats.private_included;
@@ -39,6 +41,6 @@ function spoolLines(stats: StatsJson, colours: Palette): string[] {
   if (spools.length === 0) return [];
   const events = spools.reduce((sum, spool) => sum + spool.events, 0);
   const lines = [`${colours.bold('Pending spools:')} ${spools.length} ${spools.length === 1 ? 'file' : 'files'}, ${events} events (the next tracer to reach the store replays them)`];
-  for (const spool of spools) lines.push(`  ${spool.path}  ${spool.events} events${spool.refused ? `  refused: ${spool.refused}` : ''}`);
+  for (const spool of spools) lines.push(safe(`  ${spool.path}  ${spool.events} events${spool.refused ? `  refused: ${spool.refused}` : ''}`));
   return lines;
 }

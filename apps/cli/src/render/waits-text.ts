@@ -1,23 +1,25 @@
 import type { TraceEvent } from '@tracekernel/schema';
 import type { StoreWaits, TaskWaits, WaitLoop, WaitTarget, WaitingTask } from '@tracekernel/projector';
+import { escapeControl as safe } from './control-chars.js';
 import { formatTime } from './format-time.js';
 import type { Palette } from './palette.js';
 import { formatDuration } from './run-records-text.js';
 
+/** Returns escaped text (see escapeControl): descriptions are stored text. */
 type Describe = (event: TraceEvent) => string;
 
 function target(on: WaitTarget | null): string {
   if (on === null) return 'nothing named';
-  if ('task' in on) return `task ${on.task}`;
-  if ('agent' in on) return `agent ${on.agent}`;
-  return `#${on.channel}`;
+  if ('task' in on) return `task ${safe(on.task)}`;
+  if ('agent' in on) return `agent ${safe(on.agent)}`;
+  return `#${safe(on.channel)}`;
 }
 
 function deadlockLines(deadlocks: readonly WaitingTask[][]): string[] {
   if (deadlocks.length === 0) return ['Deadlocks: none'];
   return [
     `Deadlocks: ${deadlocks.length}`,
-    ...deadlocks.map((cycle, i) => `  ${i + 1}. ${cycle.map((member) => `${member.task} (${member.holder ?? 'no holder'}) waits on ${target(member.waiting_on)}`).join(' → ')} → back to ${cycle[0]!.task}`),
+    ...deadlocks.map((cycle, i) => `  ${i + 1}. ${cycle.map((member) => `${safe(member.task)} (${safe(member.holder ?? 'no holder')}) waits on ${target(member.waiting_on)}`).join(' → ')} → back to ${safe(cycle[0]!.task)}`),
   ];
 }
 
@@ -25,11 +27,11 @@ function loopLines(loops: readonly WaitLoop[]): string[] {
   if (loops.length === 0) return ['Loops: none'];
   return [
     `Loops: ${loops.length}`,
-    ...loops.map((loop) =>
+    ...loops.map((loop) => safe(
       loop.kind === 'retry'
         ? `  retry ${loop.target}: claimed and blocked ${loop.count} times by ${loop.agents.join(', ')}, never completed`
         : `  wake ${loop.target}: ${loop.agents.join(', ')} woke ${loop.count} times and acted on it without progress`,
-    ),
+    )),
   ];
 }
 
@@ -37,7 +39,7 @@ function loopLines(loops: readonly WaitLoop[]): string[] {
 export function taskWaitsText(waits: TaskWaits, describe: Describe, colours: Palette): string[] {
   const title = waits.title === null ? '' : ` (${waits.title})`;
   const span = waits.ended_at === null ? 'from creation to now' : 'from creation to completion';
-  const lines = [colours.bold(`Waits for ${waits.task}${title}: ${waits.status}, ${formatDuration(waits.total_ms)} ${span}`)];
+  const lines = [colours.bold(safe(`Waits for ${waits.task}${title}: ${waits.status}, ${formatDuration(waits.total_ms)} ${span}`))];
   lines.push('Critical path:');
   for (const step of waits.critical_path) {
     const when = step.event === null ? 'now'.padEnd(19) : formatTime(step.event.ts);
@@ -51,11 +53,11 @@ export function taskWaitsText(waits: TaskWaits, describe: Describe, colours: Pal
       const until = block.until === null ? 'now' : formatTime(Date.parse(block.until));
       const ended = block.ended_by === null ? 'still blocked' : `ended by ${colours.primitive(block.ended_by.primitive)} ${describe(block.ended_by)}`;
       const waiting = block.waiting_on === null ? '' : `, waiting on ${target(block.waiting_on)}`;
-      lines.push(`  ${block.task} by ${block.agent ?? '-'}: ${formatDuration(block.ms)}, ${formatTime(Date.parse(block.from))} → ${until} (${block.reason ?? 'no reason'}${waiting}); ${ended}`);
+      lines.push(`  ${safe(block.task)} by ${safe(block.agent ?? '-')}: ${formatDuration(block.ms)}, ${formatTime(Date.parse(block.from))} → ${until} (${safe(block.reason ?? 'no reason')}${waiting}); ${ended}`);
     }
     const { by_task: byTask, by_agent: byAgent } = waits.blocked_totals;
-    lines.push(`  per task: ${byTask.map((entry) => `${entry.task} ${formatDuration(entry.ms)}`).join(', ')}`);
-    lines.push(`  per agent: ${byAgent.map((entry) => `${entry.agent ?? '-'} ${formatDuration(entry.ms)}`).join(', ')}`);
+    lines.push(safe(`  per task: ${byTask.map((entry) => `${entry.task} ${formatDuration(entry.ms)}`).join(', ')}`));
+    lines.push(safe(`  per agent: ${byAgent.map((entry) => `${entry.agent ?? '-'} ${formatDuration(entry.ms)}`).join(', ')}`));
   }
   return [...lines, ...deadlockLines(waits.deadlocks), ...loopLines(waits.loops)];
 }

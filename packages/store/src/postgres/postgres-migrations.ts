@@ -93,9 +93,24 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Inferred causes, apart from the declared ones (see the TraceStore contract's InferredEdge).
+    version: 3,
+    sql: `
+      CREATE TABLE inferred_edges (
+        event_id uuid NOT NULL,
+        parent_id uuid NOT NULL,
+        rule text NOT NULL,
+        confidence double precision NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+        PRIMARY KEY (event_id, parent_id, rule)
+      );
+      CREATE INDEX inferred_edges_by_parent ON inferred_edges (parent_id);
+      CREATE TRIGGER inferred_edges_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON inferred_edges FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+    `,
+  },
+  {
     // Short ids (`trace 1d7050d7`) are the start of an id's last group, its random part: a
     // text_pattern_ops index on that group serves a prefix LIKE whatever the database's collation.
-    version: 3,
+    version: 4,
     sql: `CREATE INDEX events_by_short_id ON events ((right(id::text, 12)) text_pattern_ops);`,
   },
 ];

@@ -1,12 +1,14 @@
 import { userInfo } from 'node:os';
-import pg from 'pg';
+import type Pg from 'pg';
 import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kysely';
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
 import { shortIdQuery } from '../short-id-query.js';
+import { checkEdge } from '../inferred-edge.js';
 import { describePostgres, redactLocation } from '../store-location.js';
 import type {
+  InferredEdge,
   Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, NameUsage, PruneOptions, PruneReport,
   StoreStats, TraceStore,
 } from '../trace-store.js';
@@ -30,12 +32,14 @@ const EVENT_COLUMNS = sql.raw(`e.seq, e.xid::text AS xid, e.id::text AS id, e.ts
   e.session, e.parent_id::text AS parent_id, e.causes::text[] AS causes, e.idempotency_key, e.schema_version, e.private, e.metadata`);
 
 /** int8 as a number: ts and seq stay far below 2^53. */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
+function typeParsers(pg: typeof Pg) {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === 20) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+}
 
 /**
  * The shared store: PostgreSQL through kysely's PostgresDialect over a pg pool. A batch is one
@@ -53,10 +57,13 @@ export class PostgresTraceStore implements TraceStore {
   static async open(options: PostgresStoreOptions): Promise<PostgresTraceStore> {
     const { url, mode = 'read' } = options;
     const where = `PostgreSQL at ${describePostgres(url)}`;
+    // Loaded here, not at the top: importing pg (which loads Node's fetch to detect Cloudflare)
+    // was the largest part of the start-up of every process that opens a SQLite store.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 4,
-      types,
+      types: typeParsers(pg),
       connectionTimeoutMillis: 10_000,
       // Without a user in the URL or PGUSER, log in as the OS user, as psql does.
       ...(new URL(url).username || process.env.PGUSER ? {} : { user: userInfo().username }),
@@ -460,6 +467,33 @@ export class PostgresTraceStore implements TraceStore {
       const { rows } = await sql<{ id: string }>`SELECT id::text AS id FROM pruned_events WHERE id = ANY(${valid}::uuid[])`.execute(this.#db);
       const found = new Set(rows.map((row) => row.id));
       return ids.filter((id) => found.has(id.toLowerCase()));
+    });
+  }
+
+  async appendInferred(edges: readonly InferredEdge[]): Promise<number> {
+    if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    if (edges.length === 0) return 0;
+    for (const edge of edges) checkEdge(edge);
+    return this.#read(async () => {
+      const { rows } = await sql<{ added: number }>`WITH ins AS (
+          INSERT INTO inferred_edges (event_id, parent_id, rule, confidence)
+          SELECT * FROM unnest(${edges.map((edge) => edge.event_id)}::uuid[], ${edges.map((edge) => edge.parent_id)}::uuid[],
+            ${edges.map((edge) => edge.rule)}::text[], ${edges.map((edge) => edge.confidence)}::float8[])
+          ON CONFLICT DO NOTHING RETURNING 1)
+        SELECT count(*)::int4 AS added FROM ins`.execute(this.#db);
+      return rows[0]!.added;
+    });
+  }
+
+  async inferredEdges(ids: readonly string[], direction: 'parents' | 'children'): Promise<InferredEdge[]> {
+    const valid = validUuids(ids);
+    if (valid.length === 0) return [];
+    return this.#read(async () => {
+      const column = direction === 'parents' ? sql.ref('event_id') : sql.ref('parent_id');
+      const { rows } = await sql<{ event_id: string; parent_id: string; rule: string; confidence: number }>`
+        SELECT event_id::text AS event_id, parent_id::text AS parent_id, rule, confidence::float8 AS confidence FROM inferred_edges
+        WHERE ${column} = ANY(${valid}::uuid[]) ORDER BY event_id, confidence DESC, parent_id, rule`.execute(this.#db);
+      return rows.map((row) => ({ ...row, confidence: Number(row.confidence) }));
     });
   }
 

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import type { BackfillReport } from '@tracekernel/sdk';
 import { TraceCommand } from '../../base-command.js';
+import { escapeControl } from '../../render/control-chars.js';
 
 export default class RunsBackfill extends TraceCommand<typeof RunsBackfill> {
   static override summary = 'Import run records from another system: one JSON record per line.';
@@ -35,7 +36,7 @@ export default class RunsBackfill extends TraceCommand<typeof RunsBackfill> {
     }
     const dryRun = this.flags['dry-run'];
     const report = await backfillRuns(dryRun ? await this.#existingStore() : await this.openStore('write'), text, { dryRun });
-    for (const problem of report.problems) process.stderr.write(`trace: ${this.args.file}:${problem.line}: ${problem.reason}\n`);
+    for (const problem of report.problems) process.stderr.write(`trace: ${escapeControl(`${this.args.file}:${problem.line}: ${problem.reason}`)}\n`);
     if (!this.jsonEnabled()) {
       this.log(`${dryRun ? 'dry run: would import' : 'imported'} ${report.new} new, ${report.duplicate} duplicate, ${report.invalid} invalid` +
         (report.conflict > 0 ? `, ${report.conflict} conflicting` : ''));

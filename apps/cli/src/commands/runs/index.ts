@@ -2,6 +2,8 @@ import { Flags } from '@oclif/core';
 import type { RunRecord } from '@tracekernel/schema';
 import { TraceCommand } from '../../base-command.js';
 import { limitFlag } from '../../limit-flag.js';
+import { escapeControl } from '../../render/control-chars.js';
+import { listFlags } from '../../terminal-flags.js';
 
 export default class Runs extends TraceCommand<typeof Runs> {
   static override summary = 'List run records, newest first.';
@@ -16,6 +18,7 @@ export default class Runs extends TraceCommand<typeof Runs> {
   ];
 
   static override flags = {
+    ...listFlags,
     task: Flags.string({ description: 'Only runs of this task_id' }),
     slug: Flags.string({ description: 'Only runs with this task_slug' }),
     status: Flags.string({ description: 'Only runs with this status', options: ['running', 'success', 'partial', 'failed', 'skipped', 'abandoned'] }),
@@ -36,11 +39,11 @@ export default class Runs extends TraceCommand<typeof Runs> {
       ...(since === undefined ? {} : { since }),
       ...(flags.limit === undefined ? {} : { limit: flags.limit }),
     }, flags['include-private'] ? { includePrivate: true } : {});
-    for (const problem of problems) process.stderr.write(`trace: warning: skipped run event ${problem.event_id}: ${problem.message}\n`);
+    for (const problem of problems) process.stderr.write(`trace: warning: skipped run event ${problem.event_id}: ${escapeControl(problem.message)}\n`);
     if (!this.jsonEnabled()) {
-      const { palette } = await import('../../render/palette.js');
+      const { printToTerminal } = await import('../../terminal-output.js');
       const { runListText } = await import('../../render/run-records-text.js');
-      for (const line of runListText(runs, palette())) this.log(line);
+      await printToTerminal(flags, 'fit', (colours) => runListText(runs, colours));
     }
     return { runs };
   }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import type { RunRecord } from '@tracekernel/schema';
 import { TraceCommand } from '../../base-command.js';
+import { terminalFlags } from '../../terminal-flags.js';
 
 export default class RunsShow extends TraceCommand<typeof RunsShow> {
   static override summary = 'Show one run: its attempt chain, error, durations, digests and runner.';
@@ -15,6 +16,7 @@ export default class RunsShow extends TraceCommand<typeof RunsShow> {
   };
 
   static override flags = {
+    ...terminalFlags,
     'include-private': Flags.boolean({ description: 'Find and show private run events too' }),
   };
 
@@ -23,9 +25,9 @@ export default class RunsShow extends TraceCommand<typeof RunsShow> {
     const store = await this.openStore('read');
     const detail = await findRun(store, this.args.run, this.flags['include-private'] ? { includePrivate: true } : {});
     if (!this.jsonEnabled()) {
-      const { palette } = await import('../../render/palette.js');
+      const { printToTerminal } = await import('../../terminal-output.js');
       const { runDetailText } = await import('../../render/run-records-text.js');
-      for (const line of runDetailText(detail, palette())) this.log(line);
+      await printToTerminal(this.flags, 'wrap', (colours) => runDetailText(detail, colours));
     }
     return { run: detail.run, attempts: detail.attempts };
   }
