@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventCatalog, eventIdAt } from '@tracekernel/schema';
 import { SqliteTraceStore } from '@tracekernel/store';
 import { countEvents, storePath } from './helpers/store-files.js';
-import { errorLine, short, tempDirs, trace, traceOnTty, type TraceResult } from './helpers/trace-cli.js';
+import { traceOnTty } from './helpers/pty.js';
+import { errorLine, short, tempDirs, trace, type TraceResult } from './helpers/trace-cli.js';
 
 // Issue 15 §1: every timeline line and tree node prints a short id, and every place that takes an
 // event id takes it back; an ambiguous one lists the candidates.
@@ -56,7 +57,7 @@ describe('short ids', () => {
       trace(['b2b2b2b2'], { cwd }),
       trace(['--causality', 'B2B2'], { cwd }),
       trace(['--causality', 'b2b2b2b2b2b2', '--json'], { cwd }),
-      traceOnTty(['b2b2b2b2'], { cwd }),
+      traceOnTty(['b2b2b2b2', '--no-pager'], { cwd, columns: 200 }).then((result) => result.stdout),
     ]);
     expect(positional.stderr).toBe('');
     expect(lines(positional)).toEqual([

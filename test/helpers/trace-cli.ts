@@ -98,13 +98,3 @@ export function withoutShortIds(text: string): string {
     .replace(/(─> |\[root\] )[0-9a-f]{8} /g, '$1');
 }
 
-/** Runs `trace` under a pseudo-terminal (util-linux `script`), so that stdout is a TTY; resolves with what it printed. */
-export function traceOnTty(args: readonly string[], options: TraceOptions): Promise<string> {
-  const command = [process.execPath, TRACE_BIN, ...args].map((part) => `'${part}'`).join(' ');
-  return new Promise((done, fail) => {
-    execFile('script', ['-qec', command, '/dev/null'], { cwd: options.cwd, env: cleanEnv({ TERM: 'xterm', ...options.env }) }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
-      else done(stdout);
-    });
-  });
-}

@@ -48,11 +48,11 @@ describe('causalityText', () => {
   it('draws an inferred cause as ┄> with its rule and confidence, a declared one as ─>', () => {
     const answer = { ...node('zealot-3 posted the vault', 'bridge', [node('done', 'ops')]), inferred: { rule: 'read-before-act', confidence: 0.7 } };
     const root = node('hailot-2 posted blocked', 'bridge', [answer]);
-    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for blocked:', root }, plain)).toEqual([
+    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for blocked:', root, unreached: [] }, plain)).toEqual([
       'Causality chain for blocked:',
-      '[root] bridge hailot-2 posted blocked',
-      '  └┄> bridge zealot-3 posted the vault (inferred: read-before-act 0.7)',
-      '      └─> ops done',
+      '[root] 00000000 bridge hailot-2 posted blocked (focus)',
+      '  └┄> 00000000 bridge zealot-3 posted the vault (inferred: read-before-act 0.7)',
+      '      └─> 00000000 ops done',
     ]);
   });
 
