@@ -26,6 +26,11 @@ export interface PostgresStoreOptions {
   catalog?: EventCatalog;
   /** Connections in the pool (default 4). */
   poolSize?: number;
+  /**
+   * Called with every statement the store's reads and migrations run (not a batch's COPY), for
+   * diagnostics: logging slow queries, or EXPLAINing them as the plan test does.
+   */
+  onQuery?: (query: { sql: string; parameters: readonly unknown[]; durationMs: number }) => void;
 }
 
 /** Every event read selects these columns, so that one decoder serves every read. */
@@ -71,7 +76,13 @@ export class PostgresTraceStore implements TraceStore {
     });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     pool.on('error', () => {});
-    const db = new Kysely<PostgresDatabase>({ dialect: new PostgresDialect({ pool }) });
+    const { onQuery } = options;
+    const db = new Kysely<PostgresDatabase>({
+      dialect: new PostgresDialect({ pool }),
+      ...(onQuery
+        ? { log: (event) => onQuery({ sql: event.query.sql, parameters: event.query.parameters, durationMs: event.queryDurationMillis }) }
+        : {}),
+    });
     try {
       let version: number;
       if (mode === 'write') {
@@ -376,7 +387,10 @@ export class PostgresTraceStore implements TraceStore {
         WITH RECURSIVE below(name) AS (
           SELECT l.child FROM target_links l WHERE l.parent = ANY(${[...targets]}::text[])
           UNION
-          SELECT l.child FROM below b JOIN target_links l ON l.parent = b.name
+          -- OFFSET 0 keeps the lateral from being flattened into a join: the planner would hash
+          -- or merge the whole table against its guess at the CTE, where an index probe per
+          -- target reached is what stays cheap as the links grow.
+          SELECT x.child FROM below b, LATERAL (SELECT l.child FROM target_links l WHERE l.parent = b.name OFFSET 0) x
         )
         SELECT name FROM below WHERE name <> ALL(${[...targets]}::text[]) ORDER BY name`.execute(this.#db);
       return rows.map((row) => row.name);
