@@ -56,6 +56,7 @@ const UNIQUE_VIOLATION = '23505';
 export class PostgresTraceStore implements TraceStore {
   readonly location: string;
   readonly version: number;
+  readonly parallelAppends = 2;
   readonly #db: Kysely<PostgresDatabase>;
   readonly #pool: pg.Pool;
   readonly #url: string;
