@@ -2,7 +2,8 @@
 // Loading kysely, zod and the workspace packages as hundreds of separate modules cost most of the
 // CLI's start-up; as bundles they load in a fraction of that. oclif is bundled too (src/main.ts):
 // it is CommonJS spread over a hundred files. better-sqlite3 (native) stays external, and so does
-// the SDK: its writer thread is a file it locates next to itself.
+// the SDK: its writer thread is a file it locates next to itself. The server and otel packages are
+// bundled too, into chunks that only `trace serve` and `trace export` load.
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';

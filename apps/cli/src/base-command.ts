@@ -24,6 +24,12 @@ interface ErrorLike {
 export abstract class TraceCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
 
+  /**
+   * The exit code of every failure, for commands whose exit 1 means an answer (as `diff` means
+   * "they differ"): `trace diff` and `trace waits` exit 2 on bad input or any other trouble.
+   */
+  static failureExitCode: number | undefined;
+
   static override baseFlags = {
     db: Flags.string({
       description: 'Trace store: a file path or a postgres:// URL (default: $TRACE_DB, else the nearest .trace/)',
@@ -54,7 +60,7 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
    * config.json's store, else its trace.db). `write` creates ./.trace/trace.db when none is found.
    * The store is closed when the command ends.
    */
-  protected async openStore(mode: 'read' | 'write' = 'read', options: { lockTimeoutMs?: number } = {}): Promise<TraceStore> {
+  protected async openStore(mode: 'read' | 'write' = 'read', options: { lockTimeoutMs?: number; db?: string } = {}): Promise<TraceStore> {
     const { openStore } = await import('@tracekernel/store');
     const store = await openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env, ...options });
     this.#stores.push(store);
@@ -73,7 +79,7 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
     process.stderr.write(`trace: ${message}\n`);
     if (code === 'E_INTERNAL' && process.env.TRACE_DEBUG) process.stderr.write(`${String(error.stack)}\n`);
-    this.exit(exitCode);
+    this.exit((this.ctor as typeof TraceCommand).failureExitCode ?? exitCode);
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventCatalog } from '@tracekernel/schema';
-import { buildCausalityTree } from '@tracekernel/projector';
-import { causalityJson } from '../src/json-output.js';
+import { buildCausalityTree, causalityJson } from '@tracekernel/projector';
 import { causalityText } from '../src/render/causality-text.js';
 import { palette } from '../src/render/palette.js';
 import { timelineText } from '../src/render/timeline-text.js';

@@ -12,3 +12,18 @@ export { verifyRuns, verifyRunStore, type RunVerification } from './runs/verify-
 export { processLiveness, type RunnerLiveness } from './runs/runner-liveness.js';
 export { followTimeline, type FollowTimelineOptions, type FollowedBatch, type TimelineFollow } from './follow-timeline.js';
 export { verifyStore, type StoreVerification, type VerifyCheck } from './verify-store.js';
+export {
+  diffRuns,
+  type DiffOptions, type DiffChange, type DiffSide, type DiffTask, type DiffTaskSnapshot, type DiffRun, type DiffRunSnapshot,
+  type DiffDivergence, type RunDiff,
+} from './run-diff.js';
+export {
+  taskWaits, storeWaits,
+  type WaitsOptions, type WaitKind, type WaitStep, type BlockedSpan, type TaskWaits, type StoreWaits,
+} from './task-waits.js';
+export { findDeadlocks, blockedNow, type WaitTarget, type WaitingTask } from './wait-for-graph.js';
+export { findLoops, type WaitLoop } from './wait-loops.js';
+export {
+  timelineJson, causalityJson, statsJson, type TimelineJson, type CausalityJson, type CausalityNodeJson, type StatsJson,
+  type PendingSpoolFigures,
+} from './json-contract.js';

@@ -64,7 +64,7 @@ export function matches(event: TraceEvent, query: TimelineQuery): boolean {
  * Private events are read too, so that what a private event caused still belongs to the task;
  * the caller leaves them out.
  */
-async function taskEvents(store: TraceStore, task: string): Promise<TraceEvent[]> {
+export async function taskEvents(store: TraceStore, task: string): Promise<TraceEvent[]> {
   const targets = [task, ...(await store.descendantTargets([task]))];
   const own = await store.query({ targets, includePrivate: true });
   const caused = await store.descendants(own.map((event) => event.id), { includePrivate: true });

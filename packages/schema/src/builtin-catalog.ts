@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PrimitiveDefinition } from './catalog.js';
+import { otelPrimitive } from './otel-span.js';
 import { runPrimitive } from './run-record.js';
 
 const text = z.string().min(1).max(64 * 1024);
@@ -83,7 +84,14 @@ export const builtinPrimitives = {
         summary: 'A task cannot go on until something changes.',
         description: '{target} blocked[ by {agent}] (reason: {meta.reason})',
         requiresTarget: true,
-        metadata: z.looseObject({ reason: text }),
+        // waiting_on names what the task waits for, so `trace waits` can build a wait-for graph;
+        // exactly one of task, agent or channel. Optional: blocks recorded before it stay valid.
+        metadata: z.looseObject({
+          reason: text,
+          waiting_on: z
+            .union([z.strictObject({ task: name }), z.strictObject({ agent: name }), z.strictObject({ channel: name })])
+            .optional(),
+        }),
       },
       reduce_task: {
         summary: "The results of a task's subtasks are merged into it.",
@@ -130,6 +138,7 @@ export const builtinPrimitives = {
     },
   },
   run: runPrimitive,
+  otel: otelPrimitive,
 } as const satisfies Record<string, PrimitiveDefinition>;
 
 export type BuiltinPrimitives = typeof builtinPrimitives;

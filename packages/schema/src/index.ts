@@ -65,3 +65,4 @@ export {
   type RunRecord,
 } from './run-record.js';
 export { RUN_INVARIANTS, checkRunRecord, type RunInvariant, type RunViolation } from './run-invariants.js';
+export { otelSpanSchema, otelPrimitive, type OtelSpan } from './otel-span.js';

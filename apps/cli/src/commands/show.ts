@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
-import type { CausalityJson, TimelineJson } from '../json-output.js';
+import type { CausalityJson, TimelineJson } from '@tracekernel/projector';
 
 const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
 
@@ -69,11 +69,10 @@ export default class Show extends TraceCommand<typeof Show> {
     const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
-      const { causalityJson } = await import('../json-output.js');
       const { causalityText } = await import('../render/causality-text.js');
       const causality = await projector.causality(store, subject, undefined, { includePrivate });
       if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
-      return causalityJson(causality);
+      return projector.causalityJson(causality);
     };
 
     if (flags.causality !== undefined) return showCausality(asEventId(flags.causality, '--causality') ?? flags.causality);
@@ -124,9 +123,8 @@ export default class Show extends TraceCommand<typeof Show> {
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
-    const { timelineJson } = await import('../json-output.js');
     const { timelineText } = await import('../render/timeline-text.js');
     if (!this.jsonEnabled()) for (const line of timelineText(timeline, palette())) this.log(line);
-    return timelineJson(timeline);
+    return projector.timelineJson(timeline);
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
-import type { StatsJson } from '../render/stats-text.js';
+import type { StatsJson } from '@tracekernel/projector';
 
 export default class Stats extends TraceCommand<typeof Stats> {
   static override summary = 'Counts by primitive, type and agent, the time span, the size of the store, and its pending spools.';
@@ -12,7 +12,8 @@ export default class Stats extends TraceCommand<typeof Stats> {
   };
 
   async run(): Promise<StatsJson> {
-    const { statsJson, statsText } = await import('../render/stats-text.js');
+    const { statsText } = await import('../render/stats-text.js');
+    const { statsJson } = await import('@tracekernel/projector');
     const { palette } = await import('../render/palette.js');
     const { pendingSpools } = await import('@tracekernel/sdk');
     const store = await this.openStore('read');

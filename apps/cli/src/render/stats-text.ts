@@ -1,44 +1,6 @@
-import type { PendingSpool } from '@tracekernel/sdk';
-import type { StoreStats } from '@tracekernel/store';
+import type { StatsJson } from '@tracekernel/projector';
 import { formatTime } from './format-time.js';
 import type { Palette } from './palette.js';
-
-/** `trace stats --json`. */
-export interface StatsJson {
-  path: string;
-  bytes: number;
-  schema_version: number;
-  events: number;
-  first_ts: string | null;
-  last_ts: string | null;
-  by_primitive: Array<{ primitive: string; count: number }>;
-  by_type: Array<{ primitive: string; type: string; count: number }>;
-  by_agent: Array<{ agent: string | null; count: number }>;
-  /** Spool files that hold events for this store, not yet replayed; `refused` says why a replay will not take one. */
-  pending_spools: Array<{ path: string; events: number; bytes: number; refused: string | null }>;
-  /** Private events stored. Without --include-private they are in no other figure: only their number is told. */
-  private_events: number;
-  /** Whether the other figures count private events (--include-private). */
-  private_included: boolean;
-}
-
-export function statsJson(path: string, stats: StoreStats, spools: readonly PendingSpool[] = [], privateIncluded = false): StatsJson {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    path,
-    bytes: stats.bytes,
-    schema_version: stats.schemaVersion,
-    events: stats.events,
-    first_ts: iso(stats.firstTs),
-    last_ts: iso(stats.lastTs),
-    by_primitive: stats.byPrimitive.map(({ primitive, count }) => ({ primitive, count })),
-    by_type: stats.byType.map(({ primitive, type, count }) => ({ primitive, type, count })),
-    by_agent: stats.byAgent.map(({ agent, count }) => ({ agent, count })),
-    pending_spools: spools.map(({ path, events, bytes, refused }) => ({ path, events, bytes, refused })),
-    private_events: stats.privateEvents,
-    private_included: privateIncluded,
-  };
-}
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

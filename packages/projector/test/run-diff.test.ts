@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { diffRuns, type DiffTask } from '@tracekernel/projector';
+import { DIALECTS, T0, fixtures, type Fixture } from './store-fixture.js';
+import { paymentRun } from './swarm-stories.js';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const stripChildren = ({ children: _children, ...task }: DiffTask) => task;
+
+describe.each(DIALECTS)('%s', (dialect) => {
+  const open = fixtures(dialect);
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await open();
+  });
+  afterEach(() => f.cleanup());
+
+  describe('two nightly payment runs: a new config, a retry of the ledger, no checkout subtask', () => {
+    let a: Awaited<ReturnType<typeof paymentRun>>;
+    let b: Awaited<ReturnType<typeof paymentRun>>;
+    beforeEach(async () => {
+      a = await paymentRun(f, { day: 0, prefix: 'mon', config: 'sha256:config-a' });
+      b = await paymentRun(f, { day: 1, prefix: 'tue', config: 'sha256:config-b', retryLedger: true, dropCheckout: true });
+    });
+
+    it('given as runs: every task, run, agent and the first divergence', async () => {
+      const diff = await diffRuns(f.store, a.start.id, f.store, 'payments-nightly-1');
+      expect(diff.identical).toBe(false);
+      expect(diff.threshold).toBe(0.2);
+      expect(diff.a).toEqual({
+        ref: a.start.id, kind: 'run', task: 'payments-nightly', title: null, span_id: a.start.id, store: f.store.location,
+        events: 19, started_at: iso(T0 - 2 * MIN), ended_at: iso(T0 + 34 * MIN), duration_ms: 36 * MIN,
+      });
+      expect(diff.b).toEqual({
+        ref: 'payments-nightly-1', kind: 'run', task: 'payments-nightly', title: null, span_id: b.start.id, store: f.store.location,
+        events: 18, started_at: iso(T0 + DAY - 2 * MIN), ended_at: iso(T0 + DAY + 41 * MIN), duration_ms: 43 * MIN,
+      });
+
+      expect(diff.tasks.map(stripChildren)).toEqual([
+        {
+          path: ['Build payment system'], change: 'changed', differences: ['duration'], duration_ratio: 1.212,
+          a: {
+            task: 'mon-abc', title: 'Build payment system', status: 'complete', holder: 'zealot-1', claims: 0, blocks: 0, agents: ['zealot-1'],
+            created_at: iso(T0), completed_at: iso(T0 + 33 * MIN), duration_ms: 33 * MIN,
+          },
+          b: {
+            task: 'tue-abc', title: 'Build payment system', status: 'complete', holder: 'zealot-1', claims: 0, blocks: 0, agents: ['zealot-1'],
+            created_at: iso(T0 + DAY), completed_at: iso(T0 + DAY + 40 * MIN), duration_ms: 40 * MIN,
+          },
+        },
+        {
+          path: ['Build payment system', 'Payout ledger'], change: 'changed', differences: ['claims', 'blocks', 'duration'],
+          duration_ratio: Math.round(((36 * MIN - 1) / (26 * MIN - 2)) * 1000) / 1000,
+          a: {
+            task: 'mon-sub3', title: 'Payout ledger', status: 'complete', holder: 'haiku-3', claims: 1, blocks: 0, agents: ['haiku-3', 'zealot-1'],
+            created_at: iso(T0 + MIN + 2), completed_at: iso(T0 + 27 * MIN), duration_ms: 26 * MIN - 2,
+          },
+          b: {
+            task: 'tue-sub3', title: 'Payout ledger', status: 'complete', holder: 'haiku-3', claims: 2, blocks: 1, agents: ['haiku-3', 'zealot-1'],
+            created_at: iso(T0 + DAY + MIN + 1), completed_at: iso(T0 + DAY + 37 * MIN), duration_ms: 36 * MIN - 1,
+          },
+        },
+        {
+          path: ['Build payment system', 'Checkout API'], change: 'removed', differences: [], duration_ratio: null, b: null,
+          a: {
+            task: 'mon-sub2', title: 'Checkout API', status: 'complete', holder: 'haiku-2', claims: 1, blocks: 0, agents: ['haiku-2', 'zealot-1'],
+            created_at: iso(T0 + MIN + 1), completed_at: iso(T0 + 18 * MIN), duration_ms: 17 * MIN - 1,
+          },
+        },
+      ]);
+      // The tree keeps the unchanged subtask, so the text form can draw it.
+      expect(diff.tree).toHaveLength(1);
+      expect(diff.tree[0]!.children.map((child) => [child.path.at(-1), child.change])).toEqual([
+        ['Adyen sandbox client', 'same'], ['Payout ledger', 'changed'], ['Checkout API', 'removed'],
+      ]);
+
+      // 43 min against 36 is ×1.194: within the 20% threshold, so only the digest changed.
+      expect(diff.runs).toEqual([{
+        path: ['payments-nightly'], attempt: 1, change: 'changed', differences: ['config_digest'], duration_ratio: 1.194,
+        a: { span_id: a.start.id, task_id: 'payments-nightly', attempt: 1, status: 'success', config_digest: 'sha256:config-a', input_digest: 'sha256:inputs-1', duration_ms: 36 * MIN, started_at: iso(T0 - 2 * MIN) },
+        b: { span_id: b.start.id, task_id: 'payments-nightly', attempt: 1, status: 'success', config_digest: 'sha256:config-b', input_digest: 'sha256:inputs-1', duration_ms: 43 * MIN, started_at: iso(T0 + DAY - 2 * MIN) },
+      }]);
+      expect(diff.agents).toEqual({ added: [], removed: ['haiku-2'] });
+      expect(diff.first_divergence).toEqual({
+        side: 'b', change: 'changed', event: b.start, counterpart: a.start, differences: ['metadata.config_digest'], causes: [],
+      });
+    });
+
+    it('a lower threshold reports the run duration too', async () => {
+      const diff = await diffRuns(f.store, a.start.id, f.store, b.start.id, { threshold: 0.1 });
+      expect(diff.runs[0]!.differences).toEqual(['config_digest', 'duration']);
+    });
+
+    it('given as root tasks: the first divergence is the ledger block, with its chain of causes', async () => {
+      const diff = await diffRuns(f.store, 'mon-abc', f.store, 'tue-abc');
+      expect(diff.a).toMatchObject({ kind: 'task', task: 'mon-abc', title: 'Build payment system', span_id: null });
+      expect(diff.runs).toEqual([]);
+      expect(diff.tasks.map((task) => [task.path.at(-1), task.change])).toEqual([
+        ['Build payment system', 'changed'], ['Payout ledger', 'changed'], ['Checkout API', 'removed'],
+      ]);
+      const ledgerBlock = (await f.store.query({ targets: ['tue-sub3'], kinds: ['ops.block_task'] }))[0]!;
+      const divergence = diff.first_divergence!;
+      expect(divergence).toMatchObject({ side: 'b', change: 'added', counterpart: null, differences: [] });
+      expect(divergence.event).toEqual(ledgerBlock);
+      expect(divergence.causes.map((event) => event.id)).toEqual([b.start.id, b.ask.id, b.root.id, b.created.get('sub3')!.id, b.claims.get('sub3')!.id]);
+      expect(diff.agents).toEqual({ added: [], removed: ['haiku-2'] });
+    });
+  });
+
+  it('two runs that did the same: identical, and nothing listed', async () => {
+    const a = await paymentRun(f, { day: 0, prefix: 'mon', config: 'sha256:config-a' });
+    const b = await paymentRun(f, { day: 3, prefix: 'thu', config: 'sha256:config-a' });
+    const diff = await diffRuns(f.store, a.start.id, f.store, b.start.id);
+    expect(diff).toMatchObject({ identical: true, first_divergence: null, tasks: [], runs: [], agents: { added: [], removed: [] } });
+    expect(diff.tree[0]!.change).toBe('same');
+  });
+
+  it('a run that got stuck: completed → blocked, and the run still running', async () => {
+    const a = await paymentRun(f, { day: 0, prefix: 'mon', config: 'sha256:config-a' });
+    const c = await paymentRun(f, { day: 2, prefix: 'wed', config: 'sha256:config-a', stuck: true });
+    const diff = await diffRuns(f.store, a.start.id, f.store, c.start.id);
+    const adyen = diff.tasks.find((task) => task.path.at(-1) === 'Adyen sandbox client')!;
+    expect(adyen).toMatchObject({ change: 'changed', differences: ['status', 'claims'] });
+    expect([adyen.a!.status, adyen.b!.status]).toEqual(['complete', 'blocked']);
+    expect(diff.tasks[0]).toMatchObject({ path: ['Build payment system'], differences: ['status', 'holder'] });
+    expect(diff.runs).toEqual([expect.objectContaining({ change: 'changed', differences: ['status'] })]);
+    expect(diff.runs[0]!.b!.status).toBe('running');
+  });
+
+  it('a run that only dropped a subtask: the first divergence is the subtask A created and B did not', async () => {
+    const a = await paymentRun(f, { day: 0, prefix: 'mon', config: 'sha256:config-a' });
+    const b = await paymentRun(f, { day: 1, prefix: 'tue', config: 'sha256:config-a', dropCheckout: true });
+    const diff = await diffRuns(f.store, a.start.id, f.store, b.start.id);
+    expect(diff.tasks.map((task) => [task.path.at(-1), task.change])).toEqual([['Checkout API', 'removed']]);
+    expect(diff.runs).toEqual([]);
+    expect(diff.first_divergence).toEqual({
+      side: 'a', change: 'removed', event: a.created.get('sub2'), counterpart: null, differences: [], causes: [a.start, a.ask, a.root],
+    });
+  });
+
+  it('B from another store (--db-b): the same ids in both, matched all the same', async () => {
+    const other = await open();
+    try {
+      const a = await paymentRun(f, { day: 0, prefix: 'pay', config: 'sha256:config-a' });
+      const b = await paymentRun(other, { day: 1, prefix: 'pay', config: 'sha256:config-a', stuck: true });
+      const diff = await diffRuns(f.store, 'pay-abc', other.store, 'pay-abc');
+      expect(diff.a.store).toBe(f.store.location);
+      expect(diff.b.store).toBe(other.store.location);
+      expect(diff.tasks.map((task) => [task.path.at(-1), task.change, task.differences])).toEqual([
+        ['Build payment system', 'changed', ['status', 'holder']],
+        ['Adyen sandbox client', 'changed', ['status', 'claims']],
+      ]);
+      // Every event of B has its counterpart: the divergence is A's retry, which B never made, with causes from A's store.
+      const retry = (await f.store.query({ targets: ['pay-sub1'], kinds: ['ops.claim_task'] }))[1]!;
+      expect(diff.first_divergence).toMatchObject({ side: 'a', change: 'removed', event: retry, counterpart: null });
+      expect(diff.first_divergence!.causes).toEqual([a.start, a.ask, a.root, a.created.get('sub1'), a.claims.get('sub1'), a.asked, a.answer]);
+      expect(b.end).toBeNull();
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('a renamed task is matched by the idempotency key of its create_task (keys are unique per store: across two)', async () => {
+    const other = await open();
+    try {
+      const create = (into: Fixture, target: string, title: string, ts: number, key: string | null, parent?: string) => into.emit({
+        primitive: 'ops', type: 'create_task', ts, agent_id: 'zealot-1', target_id: target, idempotency_key: key,
+        metadata: { title, ...(parent ? { parent_task_id: parent } : {}) },
+      });
+      await create(f, 'release', 'Release', T0, null);
+      await create(f, 'notes', 'Write notes', T0 + MIN, 'notes-task', 'release');
+      await create(f, 'tests', 'Run tests', T0 + 2 * MIN, 'tests-task', 'release');
+      await create(other, 'release', 'Release', T0 + DAY, null);
+      await create(other, 'notes', 'Write the release notes', T0 + DAY + MIN, 'notes-task', 'release');
+      await create(other, 'tests', 'Run all tests', T0 + DAY + 2 * MIN, 'tests-task-2', 'release');
+      const diff = await diffRuns(f.store, 'release', other.store, 'release');
+      expect(diff.tasks.map((task) => [task.path, task.change, task.differences])).toEqual([
+        [['Release', 'Write the release notes'], 'changed', ['title']],
+        [['Release', 'Run all tests'], 'added', []],
+        [['Release', 'Run tests'], 'removed', []],
+      ]);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('a reference that is neither a task nor a run is E_NOT_FOUND; a negative threshold is E_USAGE', async () => {
+    await paymentRun(f, { day: 0, prefix: 'mon', config: 'sha256:config-a' });
+    await expect(diffRuns(f.store, 'mon-abc', f.store, 'no-such-thing')).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining('"no-such-thing"') });
+    await expect(diffRuns(f.store, 'mon-abc', f.store, 'mon-abc', { threshold: -1 })).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+});

@@ -1,0 +1,98 @@
+import {
+  causality, causalityJson, findRun, listRuns, resolveTime, statsJson, timeline, timelineJson,
+  type CausalityJson, type StatsJson, type TimelineJson, type TimelineQuery,
+} from '@tracekernel/projector';
+import { parseEventId, type EventCatalog, type RunRecord } from '@tracekernel/schema';
+import { pendingSpools } from '@tracekernel/sdk';
+import type { TraceStore } from '@tracekernel/store';
+import { HttpError } from './http-error.js';
+import { QueryParams } from './query-params.js';
+
+/** The filters of `GET /v1/events` and `GET /v1/stream`: the flags of `trace show`, by the same names. */
+export const EVENT_FILTERS = ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit', 'include_private'] as const;
+
+const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'skipped', 'abandoned'] as const;
+
+const looksLikeUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value.trim());
+
+/** Reads the timeline filters of a request into the projector's query. */
+export async function timelineQuery(store: TraceStore, params: QueryParams, options: { follow?: boolean } = {}): Promise<TimelineQuery> {
+  const task = params.string('task');
+  const agent = params.string('agent');
+  const channel = params.string('channel')?.replace(/^#/, '');
+  const primitives = params.list('primitive');
+  const since = params.string('since');
+  const until = params.string('until');
+  const limit = params.positiveInteger('limit');
+  if (options.follow && until !== undefined) throw new HttpError(400, 'E_USAGE', 'until: a stream has no end; drop until');
+  const timeOptions = (flag: string) => ({ flag, ...(agent === undefined ? {} : { agent }) });
+  return {
+    ...(task === undefined ? {} : { task }),
+    ...(agent === undefined ? {} : { agent }),
+    ...(channel === undefined ? {} : { channel }),
+    ...(primitives === undefined ? {} : { primitives }),
+    ...(since === undefined ? {} : { since: await resolveTime(store, since, timeOptions('since')) }),
+    ...(until === undefined ? {} : { until: await resolveTime(store, until, timeOptions('until')) }),
+    ...(limit === undefined ? {} : { limit }),
+    ...(params.boolean('include_private') ? { includePrivate: true } : {}),
+  };
+}
+
+/** The read routes, each answering what the matching `trace … --json` prints. */
+export class ReadApi {
+  constructor(
+    private readonly store: TraceStore,
+    private readonly catalog: EventCatalog,
+  ) {}
+
+  /** `GET /v1/events`: `trace show --json` with the same filters. */
+  async events(search: URLSearchParams): Promise<TimelineJson> {
+    const params = new QueryParams(search, EVENT_FILTERS);
+    return timelineJson(await timeline(this.store, await timelineQuery(this.store, params), this.catalog));
+  }
+
+  /** `GET /v1/causality/:id`: `trace --causality <id> --json`; the subject is an event or a task. */
+  async causality(subject: string, search: URLSearchParams): Promise<CausalityJson> {
+    const params = new QueryParams(search, ['include_private']);
+    const id = looksLikeUuid(subject) ? parseEventId(subject, 'id') : subject;
+    const includePrivate = params.boolean('include_private');
+    return causalityJson(await causality(this.store, id, this.catalog, includePrivate ? { includePrivate } : {}));
+  }
+
+  /** `GET /v1/runs`: `trace runs --json`. Runs this version cannot read are left out, as the CLI warns and skips them. */
+  async runs(search: URLSearchParams): Promise<{ runs: RunRecord[] }> {
+    const params = new QueryParams(search, ['task', 'slug', 'status', 'since', 'limit', 'include_private']);
+    const task = params.string('task');
+    const slug = params.string('slug');
+    const status = params.string('status');
+    if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
+      throw new HttpError(400, 'E_USAGE', `status: expected one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
+    }
+    const sinceText = params.string('since');
+    const since = sinceText === undefined ? undefined : await resolveTime(this.store, sinceText, { flag: 'since' });
+    const limit = params.positiveInteger('limit');
+    const { runs } = await listRuns(this.store, {
+      ...(task === undefined ? {} : { task }),
+      ...(slug === undefined ? {} : { task_slug: slug }),
+      ...(status === undefined ? {} : { status: status as RunRecord['status'] }),
+      ...(since === undefined ? {} : { since }),
+      ...(limit === undefined ? {} : { limit }),
+    }, params.boolean('include_private') ? { includePrivate: true } : {});
+    return { runs };
+  }
+
+  /** `GET /v1/runs/:id`: `trace runs show <id> --json`, by span_id or idempotency_key. */
+  async run(ref: string, search: URLSearchParams): Promise<{ run: RunRecord; attempts: RunRecord[] }> {
+    const params = new QueryParams(search, ['include_private']);
+    const detail = await findRun(this.store, ref, params.boolean('include_private') ? { includePrivate: true } : {});
+    return { run: detail.run, attempts: detail.attempts };
+  }
+
+  /** `GET /v1/stats`: `trace stats --json`. */
+  async stats(search: URLSearchParams): Promise<StatsJson> {
+    const params = new QueryParams(search, ['include_private']);
+    const includePrivate = params.boolean('include_private');
+    const stats = await this.store.stats(includePrivate ? { includePrivate } : {});
+    return statsJson(this.store.location, stats, pendingSpools(this.store.location), includePrivate);
+  }
+}
