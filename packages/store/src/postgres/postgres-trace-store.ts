@@ -157,18 +157,21 @@ export class PostgresTraceStore implements TraceStore {
         links.child.push(link.child);
       }
     }
+    // A COPY alone is one transaction: only a batch with causes or links needs BEGIN and COMMIT
+    // (two round trips more).
+    const edges = causes.cause.length > 0 || links.parent.length > 0;
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      if (edges) await client.query('BEGIN');
       try {
         await pipeline(Readable.from([copyRows(events)]), client.query(copyFrom(`COPY events ${COPY_COLUMNS} FROM STDIN`)));
       } catch (error) {
-        await client.query('ROLLBACK');
+        if (edges) await client.query('ROLLBACK');
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) return false;
         throw error;
       }
-      if (causes.cause.length > 0 || links.parent.length > 0) {
+      if (edges) {
         await client.query(
           `WITH fan_in AS (
              INSERT INTO event_causes (cause, event) SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING
@@ -176,8 +179,8 @@ export class PostgresTraceStore implements TraceStore {
            INSERT INTO target_links (parent, child) SELECT DISTINCT * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
           [causes.cause, causes.event, links.parent, links.child],
         );
+        await client.query('COMMIT');
       }
-      await client.query('COMMIT');
       return true;
     } catch (error) {
       // A connection whose transaction state is unknown is not handed to the next batch.
