@@ -205,7 +205,7 @@ describe('trace runs backfill', () => {
     const { runs } = json((await trace(['runs', '--json'], { cwd })).stdout);
     expect(runs.find((run: any) => run.span_id === span(1))).toEqual({
       ...first, task_name: 'Daily reflection', started_at_ts: Date.parse(first.started_at), ended_at_ts: Date.parse(first.ended_at),
-      config_digest: null, input_digest: null, parents: [], notes: null,
+      config_digest: null, input_digest: null, parents: [], notes: null, code_ref: null,
       retrieval: { memory_count: 0, query: null, filters: null, latency_ms: null, source: null },
       io: { files_written: [], artifact_ids: [], tool_calls: [], script_runs: [] }, grants: { scopes: [], impersonation: false },
     });

@@ -188,13 +188,13 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(lines(flag)).toEqual(expected);
     });
 
-    it('--json gives {focus, root} with nodes {event, children, links, missing_parent, pruned_parent, pruned_links}', async () => {
+    it('--json gives {focus, root} with nodes {event, children, links, missing_parent, pruned_parent, pruned_links, inferred}', async () => {
       const result = await run('--causality', 'task-abc', '--json');
       expect(result.code).toBe(0);
       const body = json(result);
       expect(Object.keys(body)).toEqual(['focus', 'root']);
       expect(body.focus).toBe(story.task);
-      expect(Object.keys(body.root).sort()).toEqual(['children', 'event', 'links', 'missing_parent', 'pruned_links', 'pruned_parent']);
+      expect(Object.keys(body.root).sort()).toEqual(['children', 'event', 'inferred', 'links', 'missing_parent', 'pruned_links', 'pruned_parent']);
       expect(body.root.event.id).toBe(story.ask);
       expect(body.root.event.ts).toBe('2025-10-22T13:59:00.000Z');
       expect(body.root.missing_parent).toBeNull();

@@ -2,7 +2,7 @@
 // default postgres://postgres@127.0.0.1:5432): the server and client CPU per event of ways to write
 // the events table, each into a fresh scratch database that is dropped afterwards. Not part of
 // `npm run bench`; it produced the "What was tried" table of docs/postgres.md.
-// VARIANT: unnest | copydirect | copystage, with -lean (migration 3's narrower indexes), -noidx
+// VARIANT: unnest | copydirect | copystage, with -lean (migration 4's narrower indexes), -noidx
 // (no index), -two (two connections at once); IDX="CREATE INDEX …" replaces the index set.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -2,8 +2,9 @@
 // Loading kysely, zod and the workspace packages as hundreds of separate modules cost most of the
 // CLI's start-up; as bundles they load in a fraction of that. oclif is bundled too (src/main.ts):
 // it is CommonJS spread over a hundred files. better-sqlite3 (native) stays external, and so does
-// the SDK: its writer thread is a file it locates next to itself. The server and otel packages are
-// bundled too, into chunks that only `trace serve` and `trace export` load.
+// the SDK: its writer thread is a file it locates next to itself. The server, otel and import packages
+// are bundled too, into chunks that only `trace serve`, `trace export`, `trace import`, `trace infer`
+// and `--space` load.
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';

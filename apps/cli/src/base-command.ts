@@ -35,16 +35,23 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
       description: 'Trace store: a file path or a postgres:// URL (default: $TRACE_DB, else the nearest .trace/)',
       helpGroup: 'GLOBAL',
     }),
+    space: Flags.string({
+      description: 'Read a space-os .space/ directory instead of a store: it is imported into memory, and nothing is written',
+      helpGroup: 'GLOBAL',
+      exclusive: ['db'],
+    }),
   };
 
   protected flags!: TraceFlags<T>;
   protected args!: TraceArgs<T>;
+  /** Every positional argument, for commands that take a list (`static strict = false`). */
+  protected positional: string[] = [];
   readonly #stores: TraceStore[] = [];
 
   override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof TraceCommand;
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       args: ctor.args,
       baseFlags: ctor.baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
@@ -53,6 +60,7 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as TraceFlags<T>;
     this.args = args as TraceArgs<T>;
+    this.positional = argv.map(String);
   }
 
   /**
@@ -61,6 +69,14 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
    * The store is closed when the command ends.
    */
   protected async openStore(mode: 'read' | 'write' = 'read', options: { lockTimeoutMs?: number; db?: string } = {}): Promise<TraceStore> {
+    // A store named by the command itself (options.db) is opened as named, --space or not.
+    if (this.flags.space !== undefined && options.db === undefined) {
+      if (mode === 'write') await this.usageError('--space reads a space-os directory and writes nothing: import it with trace import space DIR to write a store');
+      const { openSpaceStore } = await import('@tracekernel/import');
+      const store = await openSpaceStore(this.flags.space);
+      this.#stores.push(store);
+      return store;
+    }
     const { openStore } = await import('@tracekernel/store');
     const store = await openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env, ...options });
     this.#stores.push(store);

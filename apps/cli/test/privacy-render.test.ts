@@ -35,6 +35,7 @@ describe('private events in the renderers', () => {
       missing_parent: null,
       pruned_parent: null,
       pruned_links: [],
+      inferred: null,
     });
     expect(JSON.stringify(json)).not.toMatch(/ghost|4711/);
   });

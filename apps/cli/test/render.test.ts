@@ -15,7 +15,7 @@ function event(id: string, primitive: string, ts = Date.UTC(2025, 9, 22, 14)): T
 }
 
 function node(description: string, primitive: string, children: CausalityNode[] = [], links: string[] = []): CausalityNode {
-  return { event: event(`01a20000-0000-7000-8000-${description.length.toString().padStart(12, '0')}`, primitive), description, children, links, missingParent: null, prunedParent: null, prunedLinks: [] };
+  return { event: event(`01a20000-0000-7000-8000-${description.length.toString().padStart(12, '0')}`, primitive), description, children, links, missingParent: null, prunedParent: null, prunedLinks: [], inferred: null } as CausalityNode;
 }
 
 describe('causalityText', () => {
@@ -42,6 +42,17 @@ describe('causalityText', () => {
       '          │   └─> ops task-sub2 completed',
       '          └─> ops task-sub3 (claimed by haiku-3)',
       '              └─> ops task-sub3 completed',
+    ]);
+  });
+
+  it('draws an inferred cause as ┄> with its rule and confidence, a declared one as ─>', () => {
+    const answer = { ...node('zealot-3 posted the vault', 'bridge', [node('done', 'ops')]), inferred: { rule: 'read-before-act', confidence: 0.7 } };
+    const root = node('hailot-2 posted blocked', 'bridge', [answer]);
+    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for blocked:', root }, plain)).toEqual([
+      'Causality chain for blocked:',
+      '[root] bridge hailot-2 posted blocked',
+      '  └┄> bridge zealot-3 posted the vault (inferred: read-before-act 0.7)',
+      '      └─> ops done',
     ]);
   });
 

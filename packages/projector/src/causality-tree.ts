@@ -1,4 +1,5 @@
 import { TraceError, type TraceEvent } from '@tracekernel/schema';
+import type { InferredEdge } from '@tracekernel/store';
 import { compareEvents, uniqueSortedEvents } from './event-order.js';
 
 /** One event in a causality tree. */
@@ -22,6 +23,8 @@ export interface CausalityNode {
    * its description is `[private event]`, and it has no links and no missing parent.
    */
   hidden: boolean;
+  /** Set when the node hangs under its parent through an inferred cause rather than a declared one. */
+  inferred: { rule: string; confidence: number } | null;
 }
 
 /** The one-line description of a hidden private event. */
@@ -32,6 +35,8 @@ export interface CausalityTreeOptions {
   includePrivate?: boolean;
   /** Ids that retention removed: a root's parent or a link among them is marked pruned, not missing. */
   pruned?: ReadonlySet<string>;
+  /** The inferred cause of each event that has one (and no declared parent in the tree): used when no declared cause is. */
+  inferredParents?: ReadonlyMap<string, InferredEdge>;
 }
 
 /**
@@ -78,9 +83,13 @@ export function buildCausalityTree(
   };
   path.forEach((event, i) => attach(event.id, i === 0 ? null : path[i - 1]!.id));
 
+  const inferredParents = options.inferredParents ?? new Map<string, InferredEdge>();
   const preferred = (event: TraceEvent): string | undefined => {
     const candidates = [event.parent_event_id, ...event.causes];
-    return candidates.find((id): id is string => id !== null && id !== event.id && nodes.has(id));
+    const declared = candidates.find((id): id is string => id !== null && id !== event.id && nodes.has(id));
+    if (declared !== undefined) return declared;
+    const inferred = inferredParents.get(event.id)?.parent_id;
+    return inferred !== undefined && nodes.has(inferred) ? inferred : undefined;
   };
   const waiting = new Map<string, TraceEvent[]>();
   const settle = (event: TraceEvent, parent: string) => {
@@ -105,7 +114,7 @@ export function buildCausalityTree(
     progress = false;
     for (const event of below) {
       if (attached.has(event.id)) continue;
-      const cause = [event.parent_event_id, ...event.causes].find((id) => id !== null && attached.has(id));
+      const cause = [event.parent_event_id, ...event.causes, inferredParents.get(event.id)?.parent_id ?? null].find((id) => id !== null && attached.has(id));
       if (cause) {
         settle(event, cause);
         progress = true;
@@ -118,6 +127,10 @@ export function buildCausalityTree(
     const current = nodes.get(id)!;
     if (parent !== null) nodes.get(parent)!.children.push(current);
     const { event } = current;
+    const edge = inferredParents.get(id);
+    if (parent !== null && edge !== undefined && edge.parent_id === parent && event.parent_event_id !== parent && !event.causes.includes(parent)) {
+      current.inferred = { rule: edge.rule, confidence: edge.confidence };
+    }
     const rootMissing = parent === null && event.parent_event_id !== null && !nodes.has(event.parent_event_id);
     if (rootMissing && pruned.has(event.parent_event_id!)) current.prunedParent = event.parent_event_id;
     else if (rootMissing) current.missingParent = event.parent_event_id;
@@ -141,6 +154,7 @@ class TreeNode implements CausalityNode {
   prunedParent: string | null = null;
   prunedLinks: string[] = [];
   hidden = false;
+  inferred: { rule: string; confidence: number } | null = null;
   readonly #describe: (event: TraceEvent) => string;
   #description: string | undefined;
 

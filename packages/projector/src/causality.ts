@@ -1,11 +1,16 @@
 import { EventCatalog, TraceError, isEventId, type TraceEvent } from '@tracekernel/schema';
-import type { TraceStore } from '@tracekernel/store';
+import type { InferredEdge, TraceStore } from '@tracekernel/store';
 import { buildCausalityTree, type CausalityNode } from './causality-tree.js';
 
 export interface CausalityOptions {
   /** Shows private events as they are; without it each is a `[private event]` placeholder. */
   includePrivate?: boolean;
+  /** Follows inferred causes too (default true); false shows declared causes only (`--no-inferred`). */
+  inferred?: boolean;
 }
+
+/** At most this many events are pulled into a tree through inferred causes. */
+const MAX_INFERRED_EVENTS = 10_000;
 
 /** What caused an event and what it caused, as one tree. */
 export interface Causality {
@@ -59,10 +64,16 @@ export async function causality(
   const focus = await focusEvent(store, name, includePrivate);
   // Private events are read whatever the reader asked for: the tree needs them to keep their
   // effects attached, and buildCausalityTree turns them into placeholders.
-  const [{ chain }, descendants] = await Promise.all([
+  const [{ chain: declaredChain }, declaredDescendants] = await Promise.all([
     store.ancestors(focus.id, { includePrivate: true }),
     store.descendants([focus.id], { includePrivate: true }),
   ]);
+  let chain = declaredChain;
+  let descendants = declaredDescendants;
+  const inferredParents = new Map<string, InferredEdge>();
+  if (options.inferred !== false) {
+    ({ chain, descendants } = await followInferred(store, focus, declaredChain, declaredDescendants, inferredParents));
+  }
   // Causes outside the tree are links or the root's missing parent: ask which ones were pruned.
   const inTree = new Set([...chain, ...descendants].map((event) => event.id));
   const outside = new Set<string>();
@@ -70,7 +81,64 @@ export async function causality(
     for (const cause of [event.parent_event_id, ...event.causes]) if (cause !== null && !inTree.has(cause)) outside.add(cause);
   }
   const pruned = new Set(outside.size === 0 ? [] : await store.pruned([...outside]));
-  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), { includePrivate, pruned });
+  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), { includePrivate, pruned, inferredParents });
   const shown = isEventId(name.toLowerCase()) ? name.toLowerCase() : name;
   return { focus: focus.id, heading: `Causality chain for ${shown}:`, root };
+}
+
+/**
+ * Extends a declared tree with inferred causes. Each event without a declared parent follows its
+ * best inferred edge (highest confidence), both up and down, so the inferred edges form a forest
+ * and an event sits in one place whichever event the tree is asked about.
+ */
+async function followInferred(
+  store: TraceStore,
+  focus: TraceEvent,
+  declaredChain: TraceEvent[],
+  declaredDescendants: TraceEvent[],
+  inferredParents: Map<string, InferredEdge>,
+): Promise<{ chain: TraceEvent[]; descendants: TraceEvent[] }> {
+  const best = async (ids: string[]) => {
+    const edges = await store.inferredEdges(ids, 'parents');
+    const first = new Map<string, InferredEdge>();
+    for (const edge of edges) if (!first.has(edge.event_id)) first.set(edge.event_id, edge);
+    return first;
+  };
+  // Up: above the topmost declared event, while it has no declared parent.
+  let chain = declaredChain;
+  const inChain = new Set(chain.map((event) => event.id));
+  for (let steps = 0; steps < MAX_INFERRED_EVENTS; steps++) {
+    const top = chain[0]!;
+    if (top.parent_event_id !== null) break;
+    const edge = (await best([top.id])).get(top.id);
+    if (!edge || inChain.has(edge.parent_id)) break;
+    const { chain: above } = await store.ancestors(edge.parent_id, { includePrivate: true });
+    if (above.length === 0 || above.some((event) => inChain.has(event.id))) break;
+    inferredParents.set(top.id, edge);
+    for (const event of above) inChain.add(event.id);
+    chain = [...above, ...chain];
+  }
+  // Down: events whose best inferred parent is in the tree, and what they caused (declared or inferred).
+  const below = new Map(declaredDescendants.map((event) => [event.id, event]));
+  let frontier = [focus.id, ...below.keys()];
+  while (frontier.length > 0 && below.size < MAX_INFERRED_EVENTS) {
+    const children = await store.inferredEdges(frontier, 'children');
+    const candidates = [...new Set(children.map((edge) => edge.event_id))].filter((id) => !below.has(id) && !inChain.has(id));
+    if (candidates.length === 0) break;
+    const bestOf = await best(candidates);
+    const tree = new Set([...below.keys(), ...inChain]);
+    const accepted = candidates.filter((id) => {
+      const edge = bestOf.get(id);
+      return edge !== undefined && (tree.has(edge.parent_id) || frontier.includes(edge.parent_id));
+    });
+    const events = (await store.get(accepted, { includePrivate: true })).filter((event) => event.parent_event_id === null);
+    for (const event of events) {
+      inferredParents.set(event.id, bestOf.get(event.id)!);
+      below.set(event.id, event);
+    }
+    const caused = events.length === 0 ? [] : await store.descendants(events.map((event) => event.id), { includePrivate: true });
+    for (const event of caused) below.set(event.id, event);
+    frontier = [...events.map((event) => event.id), ...caused.map((event) => event.id)];
+  }
+  return { chain, descendants: [...below.values()] };
 }

@@ -32,6 +32,8 @@ export interface CausalityNodeJson {
   pruned_parent: string | null;
   /** The ids of links that retention removed. */
   pruned_links: string[];
+  /** How the node hangs under its parent when that cause was inferred (trace infer, trace import); null for a declared one. */
+  inferred: { rule: string; confidence: number } | null;
 }
 
 export interface CausalityJson {
@@ -65,6 +67,7 @@ function nodeJson(node: CausalityNode): CausalityNodeJson {
     missing_parent: node.missingParent,
     pruned_parent: node.prunedParent,
     pruned_links: node.prunedLinks,
+    inferred: node.inferred,
   };
 }
 

@@ -27,6 +27,37 @@ describe.each(DIALECTS)('%s', (dialect) => {
   });
   afterEach(() => f.cleanup());
 
+  describe('inferred causes', () => {
+    it('hang an event under its best inferred cause, up and down, and never over a declared parent', async () => {
+      const send = (n: number, agent: string, extra: Record<string, unknown> = {}) =>
+        f.emit({ primitive: 'bridge', type: 'send', ts: minute(n), agent_id: agent, target_id: 'payments', metadata: { content: `m${n}` }, ...extra });
+      const a = await send(0, 'hailot');
+      const b = await send(1, 'zealot');
+      const c = await send(2, 'kit', { parent_event_id: a.id });
+      const d = await send(3, 'hailot');
+      await f.store.appendInferred([
+        { event_id: b.id, parent_id: a.id, rule: 'reply', confidence: 0.8 },
+        { event_id: d.id, parent_id: b.id, rule: 'read-before-act', confidence: 0.7 },
+        { event_id: d.id, parent_id: a.id, rule: 'session', confidence: 0.3 },
+        { event_id: c.id, parent_id: b.id, rule: 'reply', confidence: 0.9 },
+      ]);
+      for (const focus of [a.id, b.id, d.id]) {
+        const { root } = await causality(f.store, focus, f.catalog);
+        expect(root.event.id).toBe(a.id);
+        expect(root.inferred).toBeNull();
+        // Above the focus only the path is drawn, as with declared causes; below it, everything.
+        expect(childIds(root)).toEqual(focus === a.id ? [b.id, c.id] : [b.id]);
+        if (focus === a.id) expect(find(root, c.id)!.inferred).toBeNull();
+        expect(find(root, b.id)!.inferred).toEqual({ rule: 'reply', confidence: 0.8 });
+        expect(childIds(find(root, b.id))).toEqual([d.id]);
+        expect(find(root, d.id)!.inferred).toEqual({ rule: 'read-before-act', confidence: 0.7 });
+      }
+      const declared = await causality(f.store, d.id, f.catalog, { inferred: false });
+      expect(declared.root.event.id).toBe(d.id);
+      expect(declared.root.children).toEqual([]);
+    });
+  });
+
   describe('causality from the store', () => {
     it('for a task: the chain from the root cause to its create_task, then the whole subtree', async () => {
       const c = await causality(f.store, 'task-abc123', f.catalog);

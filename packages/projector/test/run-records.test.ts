@@ -83,7 +83,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(runs).toHaveLength(1);
       const run = runs[0]!;
       expect(Object.keys(run).sort()).toEqual([
-        'attempt', 'config_digest', 'duration_ms', 'ended_at', 'ended_at_ts', 'error', 'grants', 'idempotency_key', 'input_digest',
+        'attempt', 'code_ref', 'config_digest', 'duration_ms', 'ended_at', 'ended_at_ts', 'error', 'grants', 'idempotency_key', 'input_digest',
         'io', 'notes', 'parents', 'retrieval', 'retry_of', 'runner', 'schema_version', 'span_id', 'started_at', 'started_at_ts',
         'status', 'task_id', 'task_name', 'task_slug', 'task_type', 'trace_id', 'trigger',
       ]);

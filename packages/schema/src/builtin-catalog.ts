@@ -55,6 +55,18 @@ export const builtinPrimitives = {
         requiresTarget: true,
         metadata: z.looseObject({ content: text }),
       },
+      create_channel: {
+        summary: 'A channel is created.',
+        description: '[{agent} ]created #{target}[: {meta.topic}]',
+        requiresTarget: true,
+        metadata: z.looseObject({ topic: text.optional() }),
+      },
+      archive_channel: {
+        summary: 'A channel is archived.',
+        description: '[{agent} ]archived #{target}',
+        requiresTarget: true,
+        metadata: z.looseObject({}),
+      },
     },
   },
   ops: {
@@ -114,6 +126,26 @@ export const builtinPrimitives = {
         summary: 'An agent archives a memory entry.',
         description: '{agent} archived memory[ {target}][ ({meta.reason})]',
         metadata: z.looseObject({ reason: text.optional() }),
+      },
+      edit_entry: {
+        summary: 'An agent rewrites a memory entry in place.',
+        description: '{agent} edited memory[ {target}][: "{meta.content}"]',
+        metadata: z.looseObject({ content: text.optional() }),
+      },
+      restore_entry: {
+        summary: 'An archived memory entry is restored.',
+        description: '{agent} restored memory[ {target}]',
+        metadata: z.looseObject({}),
+      },
+      mark_core: {
+        summary: 'A memory entry is marked core (always recalled).',
+        description: '{agent} marked memory[ {target}] core',
+        metadata: z.looseObject({}),
+      },
+      link_entries: {
+        summary: 'A memory entry (the target) is linked to another, e.g. the one it replaces.',
+        description: '{agent} linked memory[ {target}] to {meta.parent_memory_id}[ ({meta.kind})]',
+        metadata: z.looseObject({ parent_memory_id: name, kind: name.optional() }),
       },
     },
   },

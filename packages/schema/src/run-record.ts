@@ -19,6 +19,8 @@ export function isUuid(value: unknown): value is string {
 const name = z.string().min(1).max(512);
 const text = z.string().max(64 * 1024);
 const id = z.string().min(1).max(512);
+/** A git commit id: 40 hex digits (sha1) or 64 (sha256). */
+const gitCommit = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "expected a git commit id (40 or 64 hex digits)");
 
 export const runTriggerSchema = z.enum(['scheduled', 'manual']);
 /** How a run ended; stored on the `end` event. */
@@ -92,6 +94,8 @@ export const runStartMetadataSchema = z.looseObject({
   runner: runRunnerSchema,
   grants: runGrantsSchema.default(defaultGrants),
   notes: text.nullable().default(null),
+  /** The commit that was HEAD where the run ran; added after v1 shipped, so v1 records read as null. */
+  code_ref: gitCommit.nullable().default(null),
 });
 
 /**
@@ -137,6 +141,7 @@ export const runRecordSchema = z.strictObject({
   grants: runGrantsSchema,
   error: runErrorSchema.nullable(),
   notes: text.nullable(),
+  code_ref: gitCommit.nullable(),
   schema_version: z.int().min(1),
 });
 
@@ -269,6 +274,7 @@ export function runRecordFromEvents(start: TraceEvent, end: TraceEvent | null | 
     grants: s.grants,
     error: e ? e.error : null,
     notes: e?.notes ?? s.notes,
+    code_ref: s.code_ref,
     schema_version: Math.max(s.schema_version, e?.schema_version ?? 0),
   };
 }
@@ -294,6 +300,7 @@ export function runRecordToMetadata(record: RunRecord): { start: RunStartMetadat
     runner: record.runner,
     grants: record.grants,
     notes: record.notes,
+    code_ref: record.code_ref,
   };
   if (record.status === 'running' || record.status === 'abandoned') return { start, end: null };
   const end: RunEndMetadataInput = {
@@ -338,6 +345,7 @@ export function parseRunRecordInput(value: unknown): RunRecord {
     parents: [],
     error: null,
     notes: null,
+    code_ref: null,
     ...input,
     status,
     retrieval: parseGroup(runRetrievalSchema, input.retrieval, 'retrieval'),

@@ -17,7 +17,17 @@ export type TraceErrorCode =
   | 'E_STORE'
   /** Another process held the store's write lock for longer than the caller would wait. */
   | 'E_STORE_LOCKED'
-  | 'E_INVARIANT';
+  | 'E_INVARIANT'
+  /** Not in a usable git repository (none, bare, detached HEAD) for a ledger command. */
+  | 'E_GIT'
+  /** The ledger's worktree or branch is damaged in a way that is refused rather than repaired. */
+  | 'E_LEDGER'
+  /** A git remote refused a push, or could not be reached. */
+  | 'E_REMOTE'
+  /** An encrypted note without a key, or a key that does not decrypt. */
+  | 'E_KEY'
+  /** A source being imported (a space-os directory, an NDJSON file) is corrupt, foreign or empty. */
+  | 'E_SOURCE';
 
 export class TraceError extends Error {
   override readonly name = 'TraceError';

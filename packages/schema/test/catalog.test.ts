@@ -19,8 +19,8 @@ describe('the catalog', () => {
     expect(catalog.primitives()).toEqual(expect.arrayContaining(['spawn', 'bridge', 'ops', 'memory', 'knowledge']));
     expect(Object.keys(catalog.primitive('ops').types)).toEqual(['create_task', 'claim_task', 'complete_task', 'block_task', 'reduce_task']);
     expect(Object.keys(catalog.primitive('spawn').types)).toEqual(['wake', 'sleep', 'spawn']);
-    expect(Object.keys(catalog.primitive('bridge').types)).toEqual(['send', 'recv', 'note']);
-    expect(Object.keys(catalog.primitive('memory').types)).toEqual(['add_entry', 'archive_entry']);
+    expect(Object.keys(catalog.primitive('bridge').types)).toEqual(['send', 'recv', 'note', 'create_channel', 'archive_channel']);
+    expect(Object.keys(catalog.primitive('memory').types)).toEqual(['add_entry', 'archive_entry', 'edit_entry', 'restore_entry', 'mark_core', 'link_entries']);
     expect(Object.keys(catalog.primitive('knowledge').types)).toEqual(['add_discovery', 'archive_discovery']);
   });
 

@@ -4,6 +4,7 @@ export { createTracer } from './create-tracer.js';
 export { pendingSpools, type PendingSpool } from './spool.js';
 export { runTask, type TracerRunOptions, type RunHandle, type RunOutcome } from './runs/run-task.js';
 export { canonicalJson, configDigest, configFileDigest, inputDigest, gitHead, stackHash, type InputDigestOptions } from './runs/run-digest.js';
+export { readGitHead } from './runs/git-head-file.js';
 export { slugOf, attemptKey, errorInfo, type RunOptions, type RunTask, type RunEnding, type RunLineage } from './runs/run-metadata.js';
 export { RunWriter, assertRunInvariants, type RunStart, type RecordWrite, type PreparedRecord } from './runs/run-writer.js';
 export { RunLookup } from './runs/run-lookup.js';

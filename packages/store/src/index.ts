@@ -1,6 +1,6 @@
 export type {
   TraceStore, EventQuery, AppendResult, Ancestry, NameUsage, StoreStats, StoreCursor, ChangesOptions, ChangeBatch,
-  FollowOptions, PruneOptions, PruneReport, StoreCheck,
+  FollowOptions, PruneOptions, PruneReport, StoreCheck, InferredEdge,
 } from './trace-store.js';
 export {
   locateStore, storePathForWriting, readStoreConfig, STORE_DIR, STORE_FILE, CONFIG_FILE, type LocateOptions, type StoreConfig,

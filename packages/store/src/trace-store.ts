@@ -111,6 +111,20 @@ export interface StoreStats {
   privateEvents: number;
 }
 
+/**
+ * A cause that no emitter declared but a rule inferred (see docs/import.md): `parent_id` probably
+ * caused `event_id`. Stored apart from the events, so that a declared parent_event_id always wins
+ * and a reader can leave inferred causes out.
+ */
+export interface InferredEdge {
+  event_id: string;
+  parent_id: string;
+  /** The rule's name, e.g. `read-before-act`. */
+  rule: string;
+  /** How sure the rule is, in [0, 1]. */
+  confidence: number;
+}
+
 /** One of a store's own integrity checks, as `trace verify` reports it. */
 export interface StoreCheck {
   name: 'integrity' | 'protection' | 'dictionaries' | 'chain';
@@ -203,6 +217,18 @@ export interface TraceStore {
    * parent or one of its causes): readers show those as `pruned` rather than missing.
    */
   pruned(ids: readonly string[]): Promise<string[]>;
+
+  /**
+   * Stores inferred causes; an edge already stored (same event, parent and rule) is skipped.
+   * Returns how many were added. Like events, edges are append-only.
+   */
+  appendInferred(edges: readonly InferredEdge[]): Promise<number>;
+
+  /**
+   * The inferred edges whose event (`parents`: the causes of these events) or whose parent
+   * (`children`: what these events caused) is one of `ids`, ordered by event, then confidence (highest first).
+   */
+  inferredEdges(ids: readonly string[], direction: 'parents' | 'children'): Promise<InferredEdge[]>;
 
   /**
    * Checks the store end to end: the database's own integrity check, the append-only protection,

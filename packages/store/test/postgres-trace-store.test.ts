@@ -230,8 +230,10 @@ describe('the plans of the projector\'s reads', () => {
       await store.nameUsage('task-9');
       await store.changes({ agent: 'agent-3' }, { after: null, limit: 100 });
       await store.pruned([some.id]);
+      await store.inferredEdges([some.id], 'parents');
+      await store.inferredEdges([some.id], 'children');
 
-      const tables = new Set(['events', 'event_causes', 'target_links', 'pruned_events']);
+      const tables = new Set(['events', 'event_causes', 'target_links', 'pruned_events', 'inferred_edges']);
       const unindexed: string[] = [];
       await admin(async (client) => {
         await client.query(`SET search_path = ${schema}`);
@@ -255,7 +257,7 @@ describe('the plans of the projector\'s reads', () => {
           visit(rows[0]['QUERY PLAN'][0].Plan);
         }
       }, stores.database());
-      expect(seen.length).toBeGreaterThanOrEqual(13);
+      expect(seen.length).toBeGreaterThanOrEqual(15);
       expect(unindexed).toEqual([]);
     } finally {
       await store.close();
@@ -263,7 +265,7 @@ describe('the plans of the projector\'s reads', () => {
     }
   });
 
-  it('a version 2 store upgrades to the latest, keeping its events and the narrower indexes', async () => {
+  it('a version 3 store upgrades to the latest, keeping its events and the narrower indexes', async () => {
     const t = await stores.fresh();
     await t.store.close();
     const schema = new URL(t.location).searchParams.get('options')!.replace('-c search_path=', '');
@@ -271,7 +273,7 @@ describe('the plans of the projector\'s reads', () => {
       await client.query(`DROP SCHEMA ${schema} CASCADE; CREATE SCHEMA ${schema}`);
     }, stores.database());
     const old = new Kysely<never>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.location, max: 1 }) }) });
-    await migrate(old as never, 'test', 2);
+    await migrate(old as never, 'test', 3);
     await old.destroy();
     const indexes = () => admin(async (client) => (await client.query(
       `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname IN ('events_by_ts', 'events_by_agent', 'events_by_target') ORDER BY 1`, [schema])).rows

@@ -44,6 +44,11 @@ export default class Show extends TraceCommand<typeof Show> {
       char: 'f',
       description: 'Keep printing matching events as they are committed, until interrupted (with --since or --limit, first the backlog, like tail -f)',
     }),
+    inferred: Flags.boolean({
+      description: 'Causality trees follow inferred causes too, drawn ┄> (--no-inferred: declared causes only)',
+      allowNo: true,
+      default: true,
+    }),
     'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
       description: 'Cause-and-effect tree of an event or a task',
@@ -70,7 +75,7 @@ export default class Show extends TraceCommand<typeof Show> {
 
     const showCausality = async (subject: string) => {
       const { causalityText } = await import('../render/causality-text.js');
-      const causality = await projector.causality(store, subject, undefined, { includePrivate });
+      const causality = await projector.causality(store, subject, undefined, { includePrivate, inferred: flags.inferred });
       if (!this.jsonEnabled()) for (const line of causalityText(causality, palette())) this.log(line);
       return projector.causalityJson(causality);
     };

@@ -15,6 +15,7 @@ export function shortId(id: string): string {
  *       │   └─> ops task-sub1 completed by haiku-1
  *       └─> ops task-sub2 claimed by haiku-2
  * ```
+ * An inferred cause is drawn `┄>` and names its rule and confidence: `└┄> bridge … (inferred: reply 0.8)`.
  */
 export function causalityText(causality: Causality, colours: Palette): string[] {
   const lines = [colours.bold(causality.heading)];
@@ -23,12 +24,14 @@ export function causalityText(causality: Causality, colours: Palette): string[] 
     const mark = node.event.private === true ? colours.dim(' (private)') : '';
     const link = (id: string) => (node.prunedLinks.includes(id) ? `${shortId(id)} [pruned]` : shortId(id));
     const links = node.links.length === 0 ? '' : colours.dim(` (also caused by ${node.links.map(link).join(', ')})`);
-    return `${colours.primitive(node.event.primitive)} ${node.description}${mark}${links}`;
+    const inferred = !node.inferred ? '' : colours.dim(` (inferred: ${node.inferred.rule} ${node.inferred.confidence})`);
+    return `${colours.primitive(node.event.primitive)} ${node.description}${mark}${links}${inferred}`;
   };
   const walk = (node: CausalityNode, prefix: string) => {
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
-      lines.push(`${prefix}${last ? '└─> ' : '├─> '}${label(child)}`);
+      const arrow = child.inferred ? '┄> ' : '─> ';
+      lines.push(`${prefix}${last ? '└' : '├'}${arrow}${label(child)}`);
       walk(child, prefix + (last ? '    ' : '│   '));
     });
   };

@@ -43,6 +43,7 @@ export function runDetailText(detail: RunDetail, colours: Palette): string[] {
     `  duration         ${formatDuration(run.duration_ms)}`,
     `  config_digest    ${run.config_digest ?? '-'}`,
     `  input_digest     ${run.input_digest ?? '-'}`,
+    `  code_ref         ${run.code_ref ?? '-'}`,
     `  runner           ${run.runner.name}${run.runner.version ? ` ${run.runner.version}` : ''}, pid ${run.runner.pid ?? '-'} on ${run.runner.host ?? '-'}`,
   ];
   if (run.error) {

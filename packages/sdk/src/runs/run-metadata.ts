@@ -16,6 +16,7 @@ import {
 } from '@tracekernel/schema';
 import type { RunLookup } from './run-lookup.js';
 import { configDigest, inputDigest, stackHash } from './run-digest.js';
+import { readGitHead } from './git-head-file.js';
 
 /** What ran: a task id, or the task's id with its slug, name and type. */
 export type RunTask = string | { id: string; slug?: string | null; name?: string | null; type?: string | null };
@@ -40,6 +41,8 @@ export interface RunOptions {
   grants?: Partial<RunGrants>;
   runner?: Partial<RunRunner>;
   notes?: string | null;
+  /** The commit the run ran at (code_ref); by default the HEAD of the repository around `cwd`, if any. */
+  codeRef?: string | null;
   /** Working directory for `inputs` and the git HEAD. */
   cwd?: string;
 }
@@ -139,6 +142,7 @@ export function buildStartMetadata(
     runner: { ...SDK_RUNNER, ...extra.runner, ...options.runner },
     grants: { scopes: [], impersonation: false, ...options.grants },
     notes: options.notes ?? null,
+    code_ref: options.codeRef !== undefined ? options.codeRef : readGitHead(options.cwd ?? process.cwd()),
   };
   return { metadata, problems };
 }

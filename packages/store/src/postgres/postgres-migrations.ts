@@ -93,10 +93,25 @@ const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // Inferred causes, apart from the declared ones (see the TraceStore contract's InferredEdge).
+    version: 3,
+    sql: `
+      CREATE TABLE inferred_edges (
+        event_id uuid NOT NULL,
+        parent_id uuid NOT NULL,
+        rule text NOT NULL,
+        confidence double precision NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+        PRIMARY KEY (event_id, parent_id, rule)
+      );
+      CREATE INDEX inferred_edges_by_parent ON inferred_edges (parent_id);
+      CREATE TRIGGER inferred_edges_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON inferred_edges FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+    `,
+  },
+  {
     // Narrower time indexes: the reads order by (ts, id), and an incremental sort of the few rows
     // that share a millisecond serves that from an index on ts alone. Dropping id from the three
     // keys saves ~70 bytes per event (13% of the store) and the b-tree work of a wider key.
-    version: 3,
+    version: 4,
     sql: `
       DROP INDEX events_by_ts;
       DROP INDEX events_by_agent;

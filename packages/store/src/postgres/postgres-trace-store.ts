@@ -7,8 +7,10 @@ import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kys
 import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
+import { checkEdge } from '../inferred-edge.js';
 import { describePostgres, redactLocation } from '../store-location.js';
 import type {
+  InferredEdge,
   Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, NameUsage, PruneOptions, PruneReport,
   StoreStats, TraceStore,
 } from '../trace-store.js';
@@ -544,6 +546,33 @@ export class PostgresTraceStore implements TraceStore {
       const { rows } = await sql<{ id: string }>`SELECT id::text AS id FROM pruned_events WHERE id = ANY(${valid}::uuid[])`.execute(this.#db);
       const found = new Set(rows.map((row) => row.id));
       return ids.filter((id) => found.has(id.toLowerCase()));
+    });
+  }
+
+  async appendInferred(edges: readonly InferredEdge[]): Promise<number> {
+    if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    if (edges.length === 0) return 0;
+    for (const edge of edges) checkEdge(edge);
+    return this.#read(async () => {
+      const { rows } = await sql<{ added: number }>`WITH ins AS (
+          INSERT INTO inferred_edges (event_id, parent_id, rule, confidence)
+          SELECT * FROM unnest(${edges.map((edge) => edge.event_id)}::uuid[], ${edges.map((edge) => edge.parent_id)}::uuid[],
+            ${edges.map((edge) => edge.rule)}::text[], ${edges.map((edge) => edge.confidence)}::float8[])
+          ON CONFLICT DO NOTHING RETURNING 1)
+        SELECT count(*)::int4 AS added FROM ins`.execute(this.#db);
+      return rows[0]!.added;
+    });
+  }
+
+  async inferredEdges(ids: readonly string[], direction: 'parents' | 'children'): Promise<InferredEdge[]> {
+    const valid = validUuids(ids);
+    if (valid.length === 0) return [];
+    return this.#read(async () => {
+      const column = direction === 'parents' ? sql.ref('event_id') : sql.ref('parent_id');
+      const { rows } = await sql<{ event_id: string; parent_id: string; rule: string; confidence: number }>`
+        SELECT event_id::text AS event_id, parent_id::text AS parent_id, rule, confidence::float8 AS confidence FROM inferred_edges
+        WHERE ${column} = ANY(${valid}::uuid[]) ORDER BY event_id, confidence DESC, parent_id, rule`.execute(this.#db);
+      return rows.map((row) => ({ ...row, confidence: Number(row.confidence) }));
     });
   }
 

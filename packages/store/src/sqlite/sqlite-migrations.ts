@@ -32,6 +32,9 @@ export function protectionTriggers(table: string): string[] {
   return [...keep, `${table}_are_append_only_update`, `${table}_are_append_only_delete`];
 }
 
+/** The triggers version 4 installs on inferred_edges (which versions 2 and 3 predate). */
+export const INFERRED_EDGE_TRIGGERS = ['inferred_edges_are_append_only_update', 'inferred_edges_are_append_only_delete'];
+
 /**
  * Version 2: the append-only promise at the SQL level, for every protected table.
  *
@@ -134,6 +137,26 @@ const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE events ADD COLUMN private INTEGER;
       CREATE TABLE pruned_parents (seq INTEGER PRIMARY KEY, id BLOB NOT NULL);
+    `,
+  },
+  {
+    // Inferred causes, apart from the declared ones: keyed by ids rather than seqs, because an edge
+    // may name an event that a later import or a retention run adds or removes. Append-only like
+    // the events, with the same trace_maintenance escape for retention.
+    version: 4,
+    sql: `
+      CREATE TABLE inferred_edges (
+        event_id BLOB NOT NULL,
+        parent_id BLOB NOT NULL,
+        rule TEXT NOT NULL,
+        confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+        PRIMARY KEY (event_id, parent_id, rule)
+      ) WITHOUT ROWID;
+      CREATE INDEX inferred_edges_by_parent ON inferred_edges (parent_id);
+      CREATE TRIGGER inferred_edges_are_append_only_update BEFORE UPDATE ON inferred_edges WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, 'inferred_edges are append-only'); END;
+      CREATE TRIGGER inferred_edges_are_append_only_delete BEFORE DELETE ON inferred_edges WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, 'inferred_edges are append-only'); END;
     `,
   },
 ];

@@ -2,11 +2,12 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
-import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { EventCatalog, TraceError, isEventId, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
+import { checkEdge } from '../inferred-edge.js';
 import type {
-  Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, NameUsage, PruneOptions, PruneReport,
+  Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, InferredEdge, NameUsage, PruneOptions, PruneReport,
   StoreCheck, StoreStats, TraceStore,
 } from '../trace-store.js';
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
@@ -715,6 +716,39 @@ export class SqliteTraceStore implements TraceStore {
         WHERE hex(id) IN (SELECT upper(value) FROM json_each(${JSON.stringify(blobs)}))`);
       const found = new Set(rows.map((row) => row.id));
       return ids.filter((id) => found.has(id.toLowerCase().replaceAll('-', '')));
+    });
+  }
+
+  async appendInferred(edges: readonly InferredEdge[]): Promise<number> {
+    if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    if (edges.length === 0) return 0;
+    for (const edge of edges) checkEdge(edge);
+    const insert = this.#sqlite.prepare('INSERT OR IGNORE INTO inferred_edges (event_id, parent_id, rule, confidence) VALUES (?, ?, ?, ?)');
+    const write = this.#sqlite.transaction(() => {
+      let added = 0;
+      for (const edge of edges) added += insert.run(idToBlob(edge.event_id), idToBlob(edge.parent_id), edge.rule, edge.confidence).changes;
+      return added;
+    });
+    try {
+      return this.#lock.retry(() => write.immediate());
+    } catch (error) {
+      throw toTraceError(error, this.location);
+    }
+  }
+
+  async inferredEdges(ids: readonly string[], direction: 'parents' | 'children'): Promise<InferredEdge[]> {
+    // A store opened for reading below version 4 (not migrated: nobody may write it) has no inferred edges.
+    if (ids.length === 0 || this.version < 4) return [];
+    return this.#read(async () => {
+      const hex = [...new Set(ids.filter((id) => isEventId(id.toLowerCase())).map((id) => id.toLowerCase().replaceAll('-', '').toUpperCase()))];
+      if (hex.length === 0) return [];
+      const column = direction === 'parents' ? 'event_id' : 'parent_id';
+      const rows = this.#sqlite
+        .prepare(`SELECT lower(hex(event_id)), lower(hex(parent_id)), rule, confidence FROM inferred_edges
+          WHERE ${column} IN (SELECT unhex(value) FROM json_each(?)) ORDER BY event_id, confidence DESC, parent_id, rule`)
+        .raw(true)
+        .all(JSON.stringify(hex)) as Array<[string, string, string, number]>;
+      return rows.map(([event, parent, rule, confidence]) => ({ event_id: hexToId(event), parent_id: hexToId(parent), rule, confidence }));
     });
   }
 

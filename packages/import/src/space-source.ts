@@ -1,0 +1,129 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { TraceError } from '@tracekernel/schema';
+
+export type SourceRow = Record<string, unknown>;
+
+/** The rows of one table, read in rowid order (the source's write order). */
+export interface SourceTable {
+  file: string;
+  table: string;
+  rows: SourceRow[];
+}
+
+/** A space-os `.space/` directory as read: each table by `file:table`, and the files that were absent. */
+export interface SpaceSource {
+  dir: string;
+  tables: Map<string, SourceTable>;
+  missingFiles: string[];
+}
+
+/** What each file must hold for the importer to read it: the tables and the columns it uses. */
+const EXPECTED: Record<string, Record<string, readonly string[]>> = {
+  'events.db': { events: ['id', 'source', 'agent_id', 'event_type', 'data', 'timestamp'] },
+  'bridge.db': {
+    channels: ['id', 'name', 'topic', 'created_at', 'archived_at'],
+    messages: ['id', 'channel_id', 'agent_id', 'content', 'created_at', 'priority'],
+    bookmarks: ['agent_id', 'channel_id', 'last_seen_id'],
+    notes: ['note_id', 'channel_id', 'agent_id', 'content', 'created_at'],
+  },
+  'spawn.db': {
+    agents: ['id', 'name', 'self_description', 'archived_at', 'created_at'],
+    constitutions: ['hash', 'content', 'created_at'],
+    tasks: ['uuid7', 'identity', 'channel', 'input', 'output', 'stderr', 'constitution_hash', 'created_at', 'completed_at'],
+  },
+  'memory.db': {
+    memories: ['memory_id', 'agent_id', 'topic', 'message', 'timestamp', 'created_at', 'archived_at', 'core'],
+    memory_links: ['link_id', 'memory_id', 'parent_id', 'kind', 'created_at'],
+  },
+  'knowledge.db': { knowledge: ['knowledge_id', 'domain', 'agent_id', 'content', 'confidence', 'created_at', 'archived_at'] },
+};
+/** Tables that older or newer space-os versions may lack without the file being foreign. */
+const OPTIONAL_TABLES = new Set(['bridge.db:notes', 'bridge.db:bookmarks', 'memory.db:memory_links', 'spawn.db:constitutions']);
+/** sessions.db indexes model chat logs; nothing in it is an event, so it is only acknowledged. */
+export const SPACE_FILES = [...Object.keys(EXPECTED), 'sessions.db'];
+
+/** A `.space/` directory, or a directory that holds one. */
+export function locateSpaceDirectory(dir: string): string {
+  const absolute = resolve(dir);
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
+    throw new TraceError('E_USAGE', `space directory: ${dir} is not a directory`);
+  }
+  const nested = join(absolute, '.space');
+  if (basename(absolute) !== '.space' && existsSync(nested) && statSync(nested).isDirectory()) return nested;
+  return absolute;
+}
+
+/**
+ * Opens a database without writing anything beside it. This build of better-sqlite3 accepts no
+ * `file:` URI, so `mode=ro&immutable=1` cannot be given; instead the file is read whole and opened
+ * from memory. space-os leaves its files in WAL mode (header bytes 18-19 = 2) with the log folded
+ * back in, and SQLite cannot open an in-memory image in WAL mode, so the copy's header says
+ * rollback journal: the file itself is never touched.
+ */
+function openImage(path: string, file: string): Database.Database {
+  const image = readFileSync(path);
+  if (image.length < 100 || image.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') {
+    throw new TraceError('E_SOURCE', `${file}: not a SQLite database (corrupt, or some other kind of file)`);
+  }
+  if (image[18] === 2) image[18] = 1;
+  if (image[19] === 2) image[19] = 1;
+  try {
+    const db = new Database(image, { readonly: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    throw new TraceError('E_SOURCE', `${file}: cannot be read as SQLite (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Reads every table the importer maps from a space-os directory. All files are read and checked
+ * before anything is mapped, so a corrupt or foreign file fails the import before it writes.
+ */
+export function readSpaceDirectory(dir: string): SpaceSource {
+  const spaceDir = locateSpaceDirectory(dir);
+  const tables = new Map<string, SourceTable>();
+  const missingFiles: string[] = [];
+  let found = 0;
+  for (const [file, expectedTables] of Object.entries(EXPECTED)) {
+    const path = join(spaceDir, file);
+    if (!existsSync(path)) {
+      missingFiles.push(file);
+      continue;
+    }
+    found++;
+    const db = openImage(path, file);
+    try {
+      const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+      if (!present.has('_migrations')) {
+        throw new TraceError('E_SOURCE', `${file}: a SQLite database, but not space-os's (it has no _migrations table)`);
+      }
+      for (const [table, columns] of Object.entries(expectedTables)) {
+        if (!present.has(table)) {
+          if (OPTIONAL_TABLES.has(`${file}:${table}`)) continue;
+          throw new TraceError('E_SOURCE', `${file}: a SQLite database, but not space-os's (it has no ${table} table)`);
+        }
+        const have = new Set((db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>).map((column) => column.name));
+        const lacking = columns.filter((column) => !have.has(column));
+        if (lacking.length > 0) {
+          throw new TraceError('E_SOURCE', `${file}: table ${table} lacks the column(s) ${lacking.join(', ')} that space-os writes`);
+        }
+        // rowid orders rows that share a second; every column comes along, so metadata keeps what the importer does not map.
+        const rows = db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).all() as SourceRow[];
+        tables.set(`${file}:${table}`, { file, table, rows });
+      }
+    } catch (error) {
+      if (error instanceof TraceError) throw error;
+      throw new TraceError('E_SOURCE', `${file}: cannot be read as SQLite (${(error as Error).message})`);
+    } finally {
+      db.close();
+    }
+  }
+  if (!existsSync(join(spaceDir, 'sessions.db'))) missingFiles.push('sessions.db');
+  if (found === 0) {
+    throw new TraceError('E_SOURCE', `${dir}: no space-os data (none of ${Object.keys(EXPECTED).join(', ')} is there)`);
+  }
+  return { dir: spaceDir, tables, missingFiles };
+}
