@@ -149,6 +149,13 @@ export interface TraceStore {
    */
   append(events: readonly PreparedEvent[]): Promise<AppendResult[]>;
 
+  /**
+   * How many appends the store can usefully run at once, each its own transaction: 1 for
+   * SQLite's single writer; 2 for PostgreSQL, whose server works on one batch while the client
+   * encodes the next. A writer with a large backlog may split it into this many appends.
+   */
+  readonly parallelAppends: number;
+
   /** The events with these ids that exist, in (ts, id) order. Private ones only with includePrivate. */
   get(ids: readonly string[], options?: { includePrivate?: boolean }): Promise<TraceEvent[]>;
 

@@ -47,6 +47,20 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(stored[2]!.causes).toEqual([bare.event.id, full.event.id]);
     });
 
+    it('round-trips names and metadata holding tabs, line breaks, backslashes and \\N (COPY\'s text format escapes them)', async () => {
+      const awkward = 'a\tb\nc\rd\\e \\N \\t é 🙂';
+      const event = prepare({
+        primitive: 'ops', type: 'create_task', ts: minute(0), agent_id: awkward, target_id: `task ${awkward}`, session_id: '\\N',
+        idempotency_key: `key ${awkward}`, metadata: { title: awkward, parent_task_id: `parent ${awkward}`, path: 'C:\\temp\\new' },
+      });
+      await t.store.append([event]);
+      const [stored] = await t.store.get([event.event.id]);
+      expect(stored).toEqual(event.event);
+      expect((await t.store.getByIdempotencyKey(`key ${awkward}`))?.id).toBe(event.event.id);
+      expect(await t.store.descendantTargets([`parent ${awkward}`])).toEqual([`task ${awkward}`]);
+      expect((await t.store.query({ agent: awkward })).map((e) => e.id)).toEqual([event.event.id]);
+    });
+
     it('keeps an explicit ts, and an event without one has the time of its id', async () => {
       const explicit = await t.emit({ primitive: 'spawn', type: 'wake', agent_id: 'a', ts: minute(-100) });
       const implicit = await t.emit({ primitive: 'spawn', type: 'wake', agent_id: 'a' });

@@ -63,6 +63,7 @@ function sleepSync(ms: number): void {
 export class SqliteTraceStore implements TraceStore {
   readonly location: string;
   readonly version: number;
+  readonly parallelAppends = 1;
   readonly #sqlite: Database.Database;
   readonly #db: Kysely<SqliteDatabase>;
   readonly #linkFields: Map<string, string>;
