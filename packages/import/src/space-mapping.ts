@@ -182,7 +182,8 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
       .filter((message) => mentions(String(message.metadata.content), name));
   const agentDrafts = new Map<string, EventDraft>();
   eachRow('spawn.db', 'agents', (row) => required(row, 'id'), (row, key) => {
-    const name = text(row, 'name') ?? key;
+    const typedName = text(row, 'name');
+    const name = typedName ?? key;
     const created = required(row, 'created_at');
     // Two formats in one column: local ISO (registered on first use) or UTC text (by `space describe`).
     const ts = refineWithId(/T/.test(created) ? localTime(row, 'created_at') : utcText(row, 'created_at'), key);
@@ -191,7 +192,7 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
     const made = draft(ref('spawn.db', 'agents', key), {
       ts, primitive: 'spawn', type: 'spawn', agent: spawner?.agent ?? null, target: name,
       metadata: {
-        role: name.replace(/-[^-]*$/, ''), agent_uuid: key,
+        ...(typedName === null ? {} : { role: typedName.replace(/-[^-]*$/, '') }), agent_uuid: key,
         ...(text(row, 'self_description') === null ? {} : { self_description: text(row, 'self_description') }),
         ...(spawner ? { spawned_by_message: spawner.metadata.message_id } : {}),
       },
@@ -254,7 +255,7 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
       ts: refineWithId(epochSeconds(row, 'created_at'), key), primitive: 'memory', type: 'add_entry', agent, target: key, part: 'add',
       metadata: {
         topic: required(row, 'topic'), content: required(row, 'message'), core: Number(row.core ?? 0) === 1,
-        local_timestamp: required(row, 'timestamp'),
+        ...(text(row, 'timestamp') === null ? {} : { local_timestamp: text(row, 'timestamp') }),
         ...optional('supersedes'), ...optional('superseded_by'), ...optional('synthesis_note'), ...optional('bridge_channel'), ...optional('code_anchors'),
       },
     }));
@@ -435,12 +436,15 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
     const channel = channelName(required(row, 'channel_id'));
     const lastSeen = text(row, 'last_seen_id');
     const message = lastSeen === null ? undefined : messageById.get(lastSeen);
+    const readsHere = reads.filter((candidate) => candidate.agent === reader && candidate.target === channel);
     // The bookmark moved when the reader last read that message; failing that, no earlier than the message.
-    const read = reads.filter((candidate) => candidate.agent === reader && candidate.target === channel && (candidate.metadata.message_ids as string[] | undefined)?.[0] === lastSeen).at(-1);
-    const ts = read?.ts ?? message?.ts ?? (lastSeen === null ? undefined : uuid7Ms(lastSeen));
-    if (ts === undefined) throw new RowError(`last_seen_id: no message ${lastSeen ?? 'NULL'} to date the bookmark by`);
+    // One with nothing seen yet (last_seen_id NULL) is dated by the reader's last read there, else by the channel.
+    const read = lastSeen === null ? readsHere.at(-1) : readsHere.filter((candidate) => (candidate.metadata.message_ids as string[] | undefined)?.[0] === lastSeen).at(-1);
+    const ts = read?.ts ?? message?.ts ?? (lastSeen === null ? channelDrafts.get(channel)?.created?.ts : uuid7Ms(lastSeen));
+    if (ts === undefined) throw new RowError(`last_seen_id: no message ${lastSeen} to date the bookmark by`);
+    // Each recv replaces the row: the position is part of the fact, so a bookmark that moved is a new read.
     draft(ref('bridge.db', 'bookmarks', key), {
-      ts, primitive: 'bridge', type: 'recv', agent: reader, target: channel, part: 'bookmark', sequence: 1,
+      ts, primitive: 'bridge', type: 'recv', agent: reader, target: channel, part: `bookmark@${lastSeen ?? 'none'}`, sequence: 1,
       metadata: { bookmark: true, ...(lastSeen === null ? {} : { message_ids: [lastSeen] }) },
     });
   });

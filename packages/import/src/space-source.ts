@@ -19,25 +19,29 @@ export interface SpaceSource {
   missingFiles: string[];
 }
 
-/** What each file must hold for the importer to read it: the tables and the columns it uses. */
+/**
+ * What each file must hold for the importer to read it: the tables and the columns it uses. A
+ * column marked `?` is optional: older or newer space-os versions may lack it (`priority` came with a
+ * migration), and an absent one reads as NULL. The others carry an id, a time or the text of a fact.
+ */
 const EXPECTED: Record<string, Record<string, readonly string[]>> = {
-  'events.db': { events: ['id', 'source', 'agent_id', 'event_type', 'data', 'timestamp'] },
+  'events.db': { events: ['id', 'source', 'agent_id', 'event_type', 'data?', 'timestamp'] },
   'bridge.db': {
-    channels: ['id', 'name', 'topic', 'created_at', 'archived_at'],
-    messages: ['id', 'channel_id', 'agent_id', 'content', 'created_at', 'priority'],
-    bookmarks: ['agent_id', 'channel_id', 'last_seen_id'],
+    channels: ['id', 'name', 'topic?', 'created_at', 'archived_at?'],
+    messages: ['id', 'channel_id', 'agent_id', 'content', 'created_at', 'priority?'],
+    bookmarks: ['agent_id', 'channel_id', 'last_seen_id?'],
     notes: ['note_id', 'channel_id', 'agent_id', 'content', 'created_at'],
   },
   'spawn.db': {
-    agents: ['id', 'name', 'self_description', 'archived_at', 'created_at'],
+    agents: ['id', 'name?', 'self_description?', 'archived_at?', 'created_at'],
     constitutions: ['hash', 'content', 'created_at'],
-    tasks: ['uuid7', 'identity', 'channel', 'input', 'output', 'stderr', 'constitution_hash', 'created_at', 'completed_at'],
+    tasks: ['uuid7', 'identity', 'channel?', 'input?', 'output?', 'stderr?', 'constitution_hash?', 'created_at', 'completed_at?'],
   },
   'memory.db': {
-    memories: ['memory_id', 'agent_id', 'topic', 'message', 'timestamp', 'created_at', 'archived_at', 'core'],
+    memories: ['memory_id', 'agent_id', 'topic', 'message', 'timestamp?', 'created_at', 'archived_at?', 'core?'],
     memory_links: ['link_id', 'memory_id', 'parent_id', 'kind', 'created_at'],
   },
-  'knowledge.db': { knowledge: ['knowledge_id', 'domain', 'agent_id', 'content', 'confidence', 'created_at', 'archived_at'] },
+  'knowledge.db': { knowledge: ['knowledge_id', 'domain', 'agent_id', 'content', 'confidence?', 'created_at', 'archived_at?'] },
 };
 /** Tables that older or newer space-os versions may lack without the file being foreign. */
 const OPTIONAL_TABLES = new Set(['bridge.db:notes', 'bridge.db:bookmarks', 'memory.db:memory_links', 'spawn.db:constitutions']);
@@ -106,7 +110,7 @@ export function readSpaceDirectory(dir: string): SpaceSource {
           throw new TraceError('E_SOURCE', `${file}: a SQLite database, but not space-os's (it has no ${table} table)`);
         }
         const have = new Set((db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>).map((column) => column.name));
-        const lacking = columns.filter((column) => !have.has(column));
+        const lacking = columns.filter((column) => !column.endsWith('?') && !have.has(column));
         if (lacking.length > 0) {
           throw new TraceError('E_SOURCE', `${file}: table ${table} lacks the column(s) ${lacking.join(', ')} that space-os writes`);
         }

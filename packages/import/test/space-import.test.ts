@@ -255,6 +255,67 @@ describe('space import, on SQLite only', () => {
     }
   });
 
+  it('a grown directory: a bookmark that moved is a new read, one with nothing seen and an agent with no name still import', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      await importSpace(store, copy);
+      const bridge = new Database(join(copy, 'bridge.db'));
+      // hailot-2 reads #general further (each recv replaces the row), and kitsuragi-4 gets a bookmark on #payments with nothing seen.
+      const general = 'e37b01dc-26c9-4d82-842b-a30b8ecc9d93';
+      const latest = bridge.prepare('SELECT id FROM messages WHERE channel_id = ? ORDER BY rowid DESC LIMIT 1').pluck().get(general) as string;
+      bridge.prepare("UPDATE bookmarks SET last_seen_id = ? WHERE agent_id = 'hailot-2' AND channel_id = ?").run(latest, general);
+      bridge.prepare("INSERT INTO bookmarks (agent_id, channel_id, last_seen_id) VALUES ('019a1244-fb42-7b10-be08-4660a2d377f4', 'b4cd2e92-e9d4-4e67-b88c-032a81bb89ad', NULL)").run();
+      bridge.close();
+      const spawn = new Database(join(copy, 'spawn.db'));
+      spawn.prepare("INSERT INTO agents (id, name, created_at) VALUES ('019a1500-0000-7000-8000-0000000000aa', NULL, '2025-10-24 03:20:00')").run();
+      spawn.close();
+      const grown = await importSpace(store, copy);
+      expect(grown.invalidRows).toEqual([]);
+      expect(grown.summary.tables['bridge.db:bookmarks']).toEqual({ added: 2, duplicates: 14, invalid: 0 });
+      expect(grown.summary.tables['spawn.db:agents']).toEqual({ added: 1, duplicates: 7, invalid: 0 });
+      const bookmarks = (await store.query({ kinds: ['bridge.recv'] })).filter((event) => event.metadata.bookmark === true);
+      expect(bookmarks.filter((event) => event.agent_id === 'hailot-2' && event.target_id === 'general').map((event) => event.metadata.message_ids)).toContainEqual([latest]);
+      const unseen = bookmarks.find((event) => event.agent_id === 'kitsuragi-4' && event.target_id === 'payments' && event.metadata.message_ids === undefined)!;
+      expect(unseen).toBeDefined();
+      const nameless = (await store.query({ kinds: ['spawn.spawn'], targets: ['019a1500-0000-7000-8000-0000000000aa'] }))[0]!;
+      expect(nameless.metadata.role).toBeUndefined();
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
+  it('reads a file that lacks optional columns (as an older space-os wrote it), with the absent ones as NULL', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      const bridge = new Database(join(copy, 'bridge.db'));
+      bridge.exec('DROP INDEX idx_messages_priority; ALTER TABLE messages DROP COLUMN priority; ALTER TABLE channels DROP COLUMN topic');
+      bridge.close();
+      const spawn = new Database(join(copy, 'spawn.db'));
+      spawn.exec('ALTER TABLE tasks DROP COLUMN stderr; ALTER TABLE tasks DROP COLUMN constitution_hash');
+      spawn.close();
+      const result = await importSpace(store, copy, { infer: 'none' });
+      expect(result.summary.invalid).toBe(0);
+      expect(result.summary.tables['bridge.db:messages']).toEqual({ added: 202, duplicates: 0, invalid: 0 });
+      expect(result.summary.tables['spawn.db:tasks']).toEqual({ added: 4, duplicates: 0, invalid: 0 });
+      expect((await store.query({ kinds: ['bridge.send'], limit: 1 }))[0]!.metadata.priority).toBe('normal');
+      // A column the mapping cannot do without is still a foreign file.
+      const notes = new Database(join(copy, 'bridge.db'));
+      notes.exec('ALTER TABLE notes DROP COLUMN content');
+      notes.close();
+      await expect(importSpace(store, copy)).rejects.toMatchObject({ code: 'E_SOURCE', message: expect.stringContaining('notes lacks the column(s) content') });
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
   it('reports an invalid row by file, table and key, and imports the rest', async () => {
     const { dir, cleanup: remove } = tempDir();
     const { store, cleanup } = await stores.fresh();
