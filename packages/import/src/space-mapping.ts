@@ -288,6 +288,22 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
     }
   });
 
+  // ---- sessions.db: the model chat logs `wake` indexed --------------------------------------------
+  eachRow('sessions.db', 'entries', (row) => required(row, 'id'), (row, key) => {
+    // The line's own time comes from the model CLI's log (ISO 8601, usually with Z); created_at is when it was indexed.
+    const stamp = text(row, 'timestamp');
+    const zoned = stamp !== null && /(?:Z|[+-]\d{2}:?\d{2})$/i.test(stamp.trim()) ? Date.parse(stamp.trim()) : NaN;
+    const ts = Number.isFinite(zoned) ? zoned : stamp !== null && wallClockMs(stamp) !== undefined ? wallClockMs(stamp)! : utcText(row, 'created_at');
+    const optional = (column: string) => (text(row, column) === null ? {} : { [column]: text(row, column) });
+    draft(ref('sessions.db', 'entries', key), {
+      ts, primitive: 'space', type: 'session_entry', agent: agents.resolve(text(row, 'identity')), target: null,
+      metadata: {
+        cli: required(row, 'cli'), chat_session_id: required(row, 'session_id'), role: required(row, 'role'), text: required(row, 'text'),
+        ...optional('model'), ...optional('timestamp'), ...optional('raw_hash'),
+      },
+    });
+  });
+
   // ---- bookmarks: a reader's position, with no time of its own ---------------------------------
   const reads: EventDraft[] = [];
   // ---- events.db: merged into the rows above where they record the same fact -----------------

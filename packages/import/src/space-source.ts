@@ -42,11 +42,14 @@ const EXPECTED: Record<string, Record<string, readonly string[]>> = {
     memory_links: ['link_id', 'memory_id', 'parent_id', 'kind', 'created_at'],
   },
   'knowledge.db': { knowledge: ['knowledge_id', 'domain', 'agent_id', 'content', 'confidence?', 'created_at', 'archived_at?'] },
+  // The index of model chat logs that `wake` syncs: one row per line of a claude/codex/gemini session.
+  'sessions.db': { entries: ['id', 'cli', 'model?', 'session_id', 'timestamp', 'identity?', 'role', 'text', 'raw_hash?', 'created_at?'] },
 };
+/** space-os registers sessions.db with no migrations, so its file has no _migrations table; nor is it space-os data on its own. */
+const SESSIONS_FILE = 'sessions.db';
 /** Tables that older or newer space-os versions may lack without the file being foreign. */
 const OPTIONAL_TABLES = new Set(['bridge.db:notes', 'bridge.db:bookmarks', 'memory.db:memory_links', 'spawn.db:constitutions']);
-/** sessions.db indexes model chat logs; nothing in it is an event, so it is only acknowledged. */
-export const SPACE_FILES = [...Object.keys(EXPECTED), 'sessions.db'];
+export const SPACE_FILES = Object.keys(EXPECTED);
 
 /** A `.space/` directory, or a directory that holds one. */
 export function locateSpaceDirectory(dir: string): string {
@@ -97,11 +100,11 @@ export function readSpaceDirectory(dir: string): SpaceSource {
       missingFiles.push(file);
       continue;
     }
-    found++;
+    if (file !== SESSIONS_FILE) found++;
     const db = openImage(path, file);
     try {
       const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-      if (!present.has('_migrations')) {
+      if (!present.has('_migrations') && file !== SESSIONS_FILE) {
         throw new TraceError('E_SOURCE', `${file}: a SQLite database, but not space-os's (it has no _migrations table)`);
       }
       for (const [table, columns] of Object.entries(expectedTables)) {
@@ -125,9 +128,8 @@ export function readSpaceDirectory(dir: string): SpaceSource {
       db.close();
     }
   }
-  if (!existsSync(join(spaceDir, 'sessions.db'))) missingFiles.push('sessions.db');
   if (found === 0) {
-    throw new TraceError('E_SOURCE', `${dir}: no space-os data (none of ${Object.keys(EXPECTED).join(', ')} is there)`);
+    throw new TraceError('E_SOURCE', `${dir}: no space-os data (none of ${SPACE_FILES.filter((file) => file !== SESSIONS_FILE).join(', ')} is there)`);
   }
   return { dir: spaceDir, tables, missingFiles };
 }

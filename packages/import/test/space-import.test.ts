@@ -288,6 +288,32 @@ describe('space import, on SQLite only', () => {
     }
   });
 
+  it('imports sessions.db when present (it has no _migrations table): each chat-log line is one event at its own time', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      const sessions = new Database(join(copy, 'sessions.db'));
+      sessions.exec(`CREATE TABLE entries (id INTEGER PRIMARY KEY AUTOINCREMENT, cli TEXT NOT NULL, model TEXT, session_id TEXT NOT NULL,
+        timestamp TEXT NOT NULL, identity TEXT, role TEXT NOT NULL, text TEXT NOT NULL, raw_hash TEXT UNIQUE, created_at TEXT DEFAULT CURRENT_TIMESTAMP)`);
+      sessions.prepare("INSERT INTO entries (cli, session_id, timestamp, identity, role, text, created_at) VALUES ('claude', 's-1', '2025-10-23T18:18:25.120Z', 'zealot-3', 'user', 'plan the payments', '2025-10-24 03:00:00')").run();
+      sessions.prepare("INSERT INTO entries (cli, session_id, timestamp, identity, role, text, created_at) VALUES ('gemini', 's-2', '2025-10-23T22:05:03.500+00:00', NULL, 'assistant', 'checklist', '2025-10-24 03:00:00')").run();
+      sessions.close();
+      const result = await importSpace(store, copy, { infer: 'none' });
+      expect(result.missingFiles).toEqual([]);
+      expect(result.summary.tables['sessions.db:entries']).toEqual({ added: 2, duplicates: 0, invalid: 0 });
+      const entries = await store.query({ kinds: ['space.session_entry'] });
+      expect(entries.map((event) => [iso(event), event.agent_id, event.metadata.text, source(event).key])).toEqual([
+        ['2025-10-23T18:18:25.120Z', 'zealot-3', 'plan the payments', '1'],
+        ['2025-10-23T22:05:03.500Z', null, 'checklist', '2'],
+      ]);
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
   it('reads a file that lacks optional columns (as an older space-os wrote it), with the absent ones as NULL', async () => {
     const { dir, cleanup: remove } = tempDir();
     const { store, cleanup } = await stores.fresh();
