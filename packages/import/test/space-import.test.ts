@@ -235,6 +235,27 @@ describe('space import, on SQLite only', () => {
     }
   });
 
+  it('infers the zone from the memories when no task or local agent row gives it, skipping an edited entry', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      const spawn = new Database(join(copy, 'spawn.db'));
+      spawn.exec("DELETE FROM tasks; UPDATE agents SET created_at = '2025-10-23 18:11:42'");
+      spawn.close();
+      // Written at +05:30 instead of EDT: 9 h 30 min later on the wall clock.
+      const memory = new Database(join(copy, 'memory.db'));
+      memory.exec("UPDATE memories SET timestamp = strftime('%Y-%m-%d %H:%M', timestamp, '+570 minutes')");
+      memory.close();
+      const { summary } = await importSpace(store, copy, { dryRun: true, infer: 'none' });
+      expect(summary.timezone).toEqual({ offset_minutes: 330, zone: null, from: 'inferred' });
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
   it('imports only the new rows of a directory that has grown', async () => {
     const { dir, cleanup: remove } = tempDir();
     const { store, cleanup } = await stores.fresh();
