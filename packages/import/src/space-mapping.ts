@@ -454,9 +454,14 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
     const message = lastSeen === null ? undefined : messageById.get(lastSeen);
     const readsHere = reads.filter((candidate) => candidate.agent === reader && candidate.target === channel);
     // The bookmark moved when the reader last read that message; failing that, no earlier than the message.
-    // One with nothing seen yet (last_seen_id NULL) is dated by the reader's last read there, else by the channel.
+    // One with nothing seen yet (last_seen_id NULL) is dated by the reader's last read there, else by the
+    // later of the channel's creation and the reader's registration (it cannot predate either).
     const read = lastSeen === null ? readsHere.at(-1) : readsHere.filter((candidate) => (candidate.metadata.message_ids as string[] | undefined)?.[0] === lastSeen).at(-1);
-    const ts = read?.ts ?? message?.ts ?? (lastSeen === null ? channelDrafts.get(channel)?.created?.ts : uuid7Ms(lastSeen));
+    const unseenSince = () => {
+      const bounds = [channelDrafts.get(channel)?.created?.ts, reader === null ? undefined : agentDrafts.get(reader)?.ts].filter((ms) => ms !== undefined);
+      return bounds.length === 0 ? undefined : Math.max(...bounds);
+    };
+    const ts = read?.ts ?? message?.ts ?? (lastSeen === null ? unseenSince() : uuid7Ms(lastSeen));
     if (ts === undefined) throw new RowError(`last_seen_id: no message ${lastSeen} to date the bookmark by`);
     // Each recv replaces the row: the position is part of the fact, so a bookmark that moved is a new read.
     draft(ref('bridge.db', 'bookmarks', key), {

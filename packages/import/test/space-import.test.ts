@@ -284,11 +284,11 @@ describe('space import, on SQLite only', () => {
       cpSync(SAMPLE, copy, { recursive: true });
       await importSpace(store, copy);
       const bridge = new Database(join(copy, 'bridge.db'));
-      // hailot-2 reads #general further (each recv replaces the row), and kitsuragi-4 gets a bookmark on #payments with nothing seen.
+      // hailot-2 reads #general further (each recv replaces the row), and harbinger-1, who never read #payments, gets a bookmark there with nothing seen.
       const general = 'e37b01dc-26c9-4d82-842b-a30b8ecc9d93';
       const latest = bridge.prepare('SELECT id FROM messages WHERE channel_id = ? ORDER BY rowid DESC LIMIT 1').pluck().get(general) as string;
       bridge.prepare("UPDATE bookmarks SET last_seen_id = ? WHERE agent_id = 'hailot-2' AND channel_id = ?").run(latest, general);
-      bridge.prepare("INSERT INTO bookmarks (agent_id, channel_id, last_seen_id) VALUES ('019a1244-fb42-7b10-be08-4660a2d377f4', 'b4cd2e92-e9d4-4e67-b88c-032a81bb89ad', NULL)").run();
+      bridge.prepare("INSERT INTO bookmarks (agent_id, channel_id, last_seen_id) VALUES ('019a125a-03c7-769b-b5ac-ff915a19d4d5', 'b4cd2e92-e9d4-4e67-b88c-032a81bb89ad', NULL)").run();
       bridge.close();
       const spawn = new Database(join(copy, 'spawn.db'));
       spawn.prepare("INSERT INTO agents (id, name, created_at) VALUES ('019a1500-0000-7000-8000-0000000000aa', NULL, '2025-10-24 03:20:00')").run();
@@ -299,8 +299,9 @@ describe('space import, on SQLite only', () => {
       expect(grown.summary.tables['spawn.db:agents']).toEqual({ added: 1, duplicates: 7, invalid: 0 });
       const bookmarks = (await store.query({ kinds: ['bridge.recv'] })).filter((event) => event.metadata.bookmark === true);
       expect(bookmarks.filter((event) => event.agent_id === 'hailot-2' && event.target_id === 'general').map((event) => event.metadata.message_ids)).toContainEqual([latest]);
-      const unseen = bookmarks.find((event) => event.agent_id === 'kitsuragi-4' && event.target_id === 'payments' && event.metadata.message_ids === undefined)!;
-      expect(unseen).toBeDefined();
+      const unseen = bookmarks.find((event) => event.agent_id === 'harbinger-1' && event.target_id === 'payments' && event.metadata.message_ids === undefined)!;
+      // Nothing read there: no earlier than #payments' creation (18:14:31) nor harbinger-1's registration (18:34:40).
+      expect(iso(unseen).slice(0, 19)).toBe('2025-10-23T18:34:40');
       const nameless = (await store.query({ kinds: ['spawn.spawn'], targets: ['019a1500-0000-7000-8000-0000000000aa'] }))[0]!;
       expect(nameless.metadata.role).toBeUndefined();
     } finally {
