@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TraceError } from '@tracekernel/schema';
@@ -70,7 +71,7 @@ export function locateSpaceDirectory(dir: string): string {
  * rollback journal: the file itself is never touched.
  */
 function openImage(path: string, file: string): Database.Database {
-  const image = readFileSync(path);
+  const image = readWithLog(path, file);
   if (image.length < 100 || image.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') {
     throw new TraceError('E_SOURCE', `${file}: not a SQLite database (corrupt, or some other kind of file)`);
   }
@@ -82,6 +83,33 @@ function openImage(path: string, file: string): Database.Database {
     return db;
   } catch (error) {
     throw new TraceError('E_SOURCE', `${file}: cannot be read as SQLite (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The file's bytes, with its write-ahead log folded in when one lies beside it (a copy taken while
+ * space-os was running): the rows in the log are in no main file yet. The file and its log are
+ * copied to a temporary directory and checkpointed there, so nothing is written beside the originals.
+ */
+function readWithLog(path: string, file: string): Buffer {
+  const log = `${path}-wal`;
+  if (!existsSync(log) || statSync(log).size === 0) return readFileSync(path);
+  const scratch = mkdtempSync(join(tmpdir(), 'tracekernel-space-'));
+  try {
+    const copy = join(scratch, 'source.db');
+    copyFileSync(path, copy);
+    copyFileSync(log, `${copy}-wal`);
+    const db = new Database(copy);
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+    return readFileSync(copy);
+  } catch (error) {
+    throw new TraceError('E_SOURCE', `${file}: cannot fold in its write-ahead log ${basename(log)} (${(error as Error).message})`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -335,6 +335,27 @@ describe('space import, on SQLite only', () => {
         ['2025-10-23T22:05:03.500Z', null, 'checklist', '2'],
       ]);
     } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
+  it('folds in a write-ahead log left beside a file (copied while space-os ran), writing nothing beside it', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    const copy = join(dir, '.space');
+    cpSync(SAMPLE, copy, { recursive: true });
+    const writer = new Database(join(copy, 'bridge.db'));
+    try {
+      writer.pragma('wal_autocheckpoint = 0');
+      writer.prepare("INSERT INTO messages (id, channel_id, agent_id, content, created_at) VALUES ('019a1500-0000-7000-8000-0000000000bb', 'b4cd2e92-e9d4-4e67-b88c-032a81bb89ad', '019a1246-4466-79a9-8369-d8c54cb0b756', 'Only in the log.', '2025-10-24 03:30:00')").run();
+      const files = readdirSync(copy).sort();
+      expect(files).toContain('bridge.db-wal');
+      const result = await importSpace(store, copy, { infer: 'none' });
+      expect(result.summary.tables['bridge.db:messages']).toEqual({ added: 203, duplicates: 0, invalid: 0 });
+      expect(readdirSync(copy).sort()).toEqual(files);
+    } finally {
+      writer.close();
       await cleanup();
       remove();
     }
