@@ -312,6 +312,8 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
   const takeFirst = <T extends EventDraft>(candidates: readonly T[], ts: number, used: Set<EventDraft>): T | undefined =>
     candidates.find((candidate) => !used.has(candidate) && near(candidate.ts, ts));
   const used = new Set<EventDraft>();
+  /** The latest edit of each memory: the row holds the text that edit wrote. */
+  const lastEdits = new Map<string, EventDraft>();
   const memoryBySuffix = (suffix: string) => memoryIds.filter((id) => id.endsWith(suffix.trim()));
   eachRow('events.db', 'events', (row) => required(row, 'id'), (row, key) => {
     const ts = eventTs(row);
@@ -427,7 +429,8 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
         const [id] = memoryBySuffix(rawData.split(' ')[0] ?? '');
         if (id !== undefined) {
           const type = eventType === 'note_edit' ? 'edit_entry' : eventType === 'note_restore' ? 'restore_entry' : 'mark_core';
-          draft(here, { ts, primitive: 'memory', type, agent, target: id, metadata: eventType === 'note_core' ? { detail: rawData } : {} });
+          const made = draft(here, { ts, primitive: 'memory', type, agent, target: id, metadata: eventType === 'note_core' ? { detail: rawData } : {} });
+          if (type === 'edit_entry') lastEdits.set(id, made);
           return;
         }
         break;
@@ -446,6 +449,13 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
       metadata: { source_type: kind, data },
     });
   });
+
+  // `memory edit` overwrote the text in place: the last edit is what wrote the row's current text, so
+  // an import of a grown directory (whose add_entry is already stored) keeps the new text too.
+  for (const [id, edit] of lastEdits) {
+    const content = memoryAdds.get(id)?.metadata.content;
+    if (typeof content === 'string') edit.metadata = { ...edit.metadata, content };
+  }
 
   eachRow('bridge.db', 'bookmarks', (row) => `${required(row, 'agent_id')}/${required(row, 'channel_id')}`, (row, key) => {
     const reader = agents.resolve(required(row, 'agent_id'));

@@ -280,7 +280,7 @@ describe('space import, on SQLite only', () => {
     }
   });
 
-  it('a grown directory: a bookmark that moved is a new read, one with nothing seen and an agent with no name still import', async () => {
+  it('a grown directory: a moved bookmark is a new read, an in-place memory edit keeps its new text, an unseen bookmark and a nameless agent import', async () => {
     const { dir, cleanup: remove } = tempDir();
     const { store, cleanup } = await stores.fresh();
     try {
@@ -297,10 +297,19 @@ describe('space import, on SQLite only', () => {
       const spawn = new Database(join(copy, 'spawn.db'));
       spawn.prepare("INSERT INTO agents (id, name, created_at) VALUES ('019a1500-0000-7000-8000-0000000000aa', NULL, '2025-10-24 03:20:00')").run();
       spawn.close();
+      // zealot-3 edits a memory in place: the row's text changes, and only an event says so.
+      const memory = new Database(join(copy, 'memory.db'));
+      const edited = memory.prepare("SELECT memory_id, agent_id FROM memories WHERE archived_at IS NULL AND agent_id = '019a1246-4466-79a9-8369-d8c54cb0b756' LIMIT 1").get() as { memory_id: string; agent_id: string };
+      memory.prepare("UPDATE memories SET message = 'Edited after the first import.' WHERE memory_id = ?").run(edited.memory_id);
+      memory.close();
+      const log = new Database(join(copy, 'events.db'));
+      log.prepare("INSERT INTO events (id, source, agent_id, event_type, data, timestamp) VALUES ('019a1500-0000-7000-8000-0000000000ee', 'memory', ?, 'note_edit', ?, 1761276000)").run(edited.agent_id, edited.memory_id.slice(-8));
+      log.close();
       const grown = await importSpace(store, copy);
       expect(grown.invalidRows).toEqual([]);
       expect(grown.summary.tables['bridge.db:bookmarks']).toEqual({ added: 2, duplicates: 14, invalid: 0 });
       expect(grown.summary.tables['spawn.db:agents']).toEqual({ added: 1, duplicates: 7, invalid: 0 });
+      expect(grown.summary.tables['events.db:events']).toEqual({ added: 1, duplicates: 1212, invalid: 0 });
       const bookmarks = (await store.query({ kinds: ['bridge.recv'] })).filter((event) => event.metadata.bookmark === true);
       expect(bookmarks.filter((event) => event.agent_id === 'hailot-2' && event.target_id === 'general').map((event) => event.metadata.message_ids)).toContainEqual([latest]);
       const unseen = bookmarks.find((event) => event.agent_id === 'harbinger-1' && event.target_id === 'payments' && event.metadata.message_ids === undefined)!;
@@ -308,6 +317,8 @@ describe('space import, on SQLite only', () => {
       expect(iso(unseen).slice(0, 19)).toBe('2025-10-23T18:34:40');
       const nameless = (await store.query({ kinds: ['spawn.spawn'], targets: ['019a1500-0000-7000-8000-0000000000aa'] }))[0]!;
       expect(nameless.metadata.role).toBeUndefined();
+      const edits = await store.query({ kinds: ['memory.edit_entry'], targets: [edited.memory_id] });
+      expect(edits.map((event) => [event.agent_id, event.metadata.content])).toEqual([['zealot-3', 'Edited after the first import.']]);
     } finally {
       await cleanup();
       remove();
