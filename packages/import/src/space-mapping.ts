@@ -278,7 +278,10 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
   const knowledgeAdds: EventDraft[] = [];
   eachRow('knowledge.db', 'knowledge', (row) => required(row, 'knowledge_id'), (row, key) => {
     const source = ref('knowledge.db', 'knowledge', key);
-    const confidence = typeof row.confidence === 'number' && row.confidence >= 0 && row.confidence <= 1 ? { confidence: row.confidence } : {};
+    // The kernel's confidence is in [0, 1]; any other value the source holds is kept under its own name, not dropped.
+    const confidence = typeof row.confidence === 'number' && row.confidence >= 0 && row.confidence <= 1
+      ? { confidence: row.confidence }
+      : row.confidence === null || row.confidence === undefined ? {} : { source_confidence: row.confidence };
     knowledgeAdds.push(draft(source, {
       ts: refineWithId(utcText(row, 'created_at'), key), primitive: 'knowledge', type: 'add_discovery', agent: agents.resolve(required(row, 'agent_id')),
       target: key, part: 'add', metadata: { domain: required(row, 'domain'), content: required(row, 'content'), ...confidence },

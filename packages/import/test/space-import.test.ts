@@ -372,7 +372,7 @@ describe('space import, on SQLite only', () => {
     }
   });
 
-  it('reads a file that lacks optional columns (as an older space-os wrote it), with the absent ones as NULL', async () => {
+  it('reads a file that lacks optional columns (as an older space-os wrote it), with the absent ones as NULL, and keeps an off-scale confidence', async () => {
     const { dir, cleanup: remove } = tempDir();
     const { store, cleanup } = await stores.fresh();
     try {
@@ -384,11 +384,17 @@ describe('space import, on SQLite only', () => {
       const spawn = new Database(join(copy, 'spawn.db'));
       spawn.exec('ALTER TABLE tasks DROP COLUMN stderr; ALTER TABLE tasks DROP COLUMN constitution_hash');
       spawn.close();
+      // A confidence on another scale than the kernel's [0, 1] is kept, under its own name.
+      const knowledge = new Database(join(copy, 'knowledge.db'));
+      knowledge.exec("UPDATE knowledge SET confidence = 85 WHERE knowledge_id = '019a12a9-5c15-7801-8b88-b9ce4165a694'");
+      knowledge.close();
       const result = await importSpace(store, copy, { infer: 'none' });
       expect(result.summary.invalid).toBe(0);
       expect(result.summary.tables['bridge.db:messages']).toEqual({ added: 202, duplicates: 0, invalid: 0 });
       expect(result.summary.tables['spawn.db:tasks']).toEqual({ added: 4, duplicates: 0, invalid: 0 });
       expect((await store.query({ kinds: ['bridge.send'], limit: 1 }))[0]!.metadata.priority).toBe('normal');
+      const scaled = (await store.query({ kinds: ['knowledge.add_discovery'], targets: ['019a12a9-5c15-7801-8b88-b9ce4165a694'] }))[0]!;
+      expect([scaled.metadata.confidence, scaled.metadata.source_confidence]).toEqual([undefined, 85]);
       // A column the mapping cannot do without is still a foreign file.
       const notes = new Database(join(copy, 'bridge.db'));
       notes.exec('ALTER TABLE notes DROP COLUMN content');
