@@ -68,12 +68,16 @@ describe('trace import space, export and --space', () => {
     expect(readdirSync(SAMPLE).sort()).toEqual(before);
   });
 
-  it('refuses a directory with no space-os data with a one-line error, and writes nothing', async () => {
+  it('refuses a directory with no space-os data, or a bad --tz, with a one-line error, and writes nothing', async () => {
     const nothing = join(dir, 'nothing');
     mkdirSync(nothing);
     const result = await trace(['import', 'space', nothing, '--json'], { cwd: nothing });
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'E_SOURCE', message: expect.stringContaining('no space-os data') } });
+    // A bad --tz is refused before any store is created.
+    const zone = await trace(['import', 'space', SAMPLE, '--tz', 'Mars/Olympus', '--json'], { cwd: nothing });
+    expect(zone.code).toBe(2);
+    expect(JSON.parse(zone.stdout)).toEqual({ error: { code: 'E_USAGE', message: expect.stringContaining('--tz') } });
     expect(readdirSync(nothing)).toEqual([]);
   });
 });

@@ -7,3 +7,4 @@ export { mapSpaceSource, type EventDraft, type InvalidRow, type SourceRef } from
 export { exportNdjson, importNdjson, type NdjsonImportReport, type NdjsonLineError } from './ndjson.js';
 export { exportIncident, type IncidentReport } from './export-incident.js';
 export { deterministicEventId } from './deterministic-id.js';
+export { parseZoneFlag, type SourceZone } from './source-time.js';

@@ -182,7 +182,8 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
       .filter((message) => mentions(String(message.metadata.content), name));
   const agentDrafts = new Map<string, EventDraft>();
   eachRow('spawn.db', 'agents', (row) => required(row, 'id'), (row, key) => {
-    const name = text(row, 'name') ?? key;
+    const typedName = text(row, 'name');
+    const name = typedName ?? key;
     const created = required(row, 'created_at');
     // Two formats in one column: local ISO (registered on first use) or UTC text (by `space describe`).
     const ts = refineWithId(/T/.test(created) ? localTime(row, 'created_at') : utcText(row, 'created_at'), key);
@@ -191,7 +192,7 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
     const made = draft(ref('spawn.db', 'agents', key), {
       ts, primitive: 'spawn', type: 'spawn', agent: spawner?.agent ?? null, target: name,
       metadata: {
-        role: name.replace(/-[^-]*$/, ''), agent_uuid: key,
+        ...(typedName === null ? {} : { role: typedName.replace(/-[^-]*$/, '') }), agent_uuid: key,
         ...(text(row, 'self_description') === null ? {} : { self_description: text(row, 'self_description') }),
         ...(spawner ? { spawned_by_message: spawner.metadata.message_id } : {}),
       },
@@ -254,7 +255,7 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
       ts: refineWithId(epochSeconds(row, 'created_at'), key), primitive: 'memory', type: 'add_entry', agent, target: key, part: 'add',
       metadata: {
         topic: required(row, 'topic'), content: required(row, 'message'), core: Number(row.core ?? 0) === 1,
-        local_timestamp: required(row, 'timestamp'),
+        ...(text(row, 'timestamp') === null ? {} : { local_timestamp: text(row, 'timestamp') }),
         ...optional('supersedes'), ...optional('superseded_by'), ...optional('synthesis_note'), ...optional('bridge_channel'), ...optional('code_anchors'),
       },
     }));
@@ -277,7 +278,10 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
   const knowledgeAdds: EventDraft[] = [];
   eachRow('knowledge.db', 'knowledge', (row) => required(row, 'knowledge_id'), (row, key) => {
     const source = ref('knowledge.db', 'knowledge', key);
-    const confidence = typeof row.confidence === 'number' && row.confidence >= 0 && row.confidence <= 1 ? { confidence: row.confidence } : {};
+    // The kernel's confidence is in [0, 1]; any other value the source holds is kept under its own name, not dropped.
+    const confidence = typeof row.confidence === 'number' && row.confidence >= 0 && row.confidence <= 1
+      ? { confidence: row.confidence }
+      : row.confidence === null || row.confidence === undefined ? {} : { source_confidence: row.confidence };
     knowledgeAdds.push(draft(source, {
       ts: refineWithId(utcText(row, 'created_at'), key), primitive: 'knowledge', type: 'add_discovery', agent: agents.resolve(required(row, 'agent_id')),
       target: key, part: 'add', metadata: { domain: required(row, 'domain'), content: required(row, 'content'), ...confidence },
@@ -285,6 +289,22 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
     if (row.archived_at !== null && row.archived_at !== undefined) {
       draft(source, { ts: epochSeconds(row, 'archived_at'), primitive: 'knowledge', type: 'archive_discovery', agent: null, target: key, part: 'archive', sequence: 1, metadata: {} });
     }
+  });
+
+  // ---- sessions.db: the model chat logs `wake` indexed --------------------------------------------
+  eachRow('sessions.db', 'entries', (row) => required(row, 'id'), (row, key) => {
+    // The line's own time comes from the model CLI's log (ISO 8601, usually with Z); created_at is when it was indexed.
+    const stamp = text(row, 'timestamp');
+    const zoned = stamp !== null && /(?:Z|[+-]\d{2}:?\d{2})$/i.test(stamp.trim()) ? Date.parse(stamp.trim()) : NaN;
+    const ts = Number.isFinite(zoned) ? zoned : stamp !== null && wallClockMs(stamp) !== undefined ? wallClockMs(stamp)! : utcText(row, 'created_at');
+    const optional = (column: string) => (text(row, column) === null ? {} : { [column]: text(row, column) });
+    draft(ref('sessions.db', 'entries', key), {
+      ts, primitive: 'space', type: 'session_entry', agent: agents.resolve(text(row, 'identity')), target: null,
+      metadata: {
+        cli: required(row, 'cli'), chat_session_id: required(row, 'session_id'), role: required(row, 'role'), text: required(row, 'text'),
+        ...optional('model'), ...optional('timestamp'), ...optional('raw_hash'),
+      },
+    });
   });
 
   // ---- bookmarks: a reader's position, with no time of its own ---------------------------------
@@ -295,6 +315,8 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
   const takeFirst = <T extends EventDraft>(candidates: readonly T[], ts: number, used: Set<EventDraft>): T | undefined =>
     candidates.find((candidate) => !used.has(candidate) && near(candidate.ts, ts));
   const used = new Set<EventDraft>();
+  /** The latest edit of each memory: the row holds the text that edit wrote. */
+  const lastEdits = new Map<string, EventDraft>();
   const memoryBySuffix = (suffix: string) => memoryIds.filter((id) => id.endsWith(suffix.trim()));
   eachRow('events.db', 'events', (row) => required(row, 'id'), (row, key) => {
     const ts = eventTs(row);
@@ -410,7 +432,8 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
         const [id] = memoryBySuffix(rawData.split(' ')[0] ?? '');
         if (id !== undefined) {
           const type = eventType === 'note_edit' ? 'edit_entry' : eventType === 'note_restore' ? 'restore_entry' : 'mark_core';
-          draft(here, { ts, primitive: 'memory', type, agent, target: id, metadata: eventType === 'note_core' ? { detail: rawData } : {} });
+          const made = draft(here, { ts, primitive: 'memory', type, agent, target: id, metadata: eventType === 'note_core' ? { detail: rawData } : {} });
+          if (type === 'edit_entry') lastEdits.set(id, made);
           return;
         }
         break;
@@ -430,17 +453,32 @@ export function mapSpaceSource(source: SpaceSource, options: MapOptions = {}): S
     });
   });
 
+  // `memory edit` overwrote the text in place: the last edit is what wrote the row's current text, so
+  // an import of a grown directory (whose add_entry is already stored) keeps the new text too.
+  for (const [id, edit] of lastEdits) {
+    const content = memoryAdds.get(id)?.metadata.content;
+    if (typeof content === 'string') edit.metadata = { ...edit.metadata, content };
+  }
+
   eachRow('bridge.db', 'bookmarks', (row) => `${required(row, 'agent_id')}/${required(row, 'channel_id')}`, (row, key) => {
     const reader = agents.resolve(required(row, 'agent_id'));
     const channel = channelName(required(row, 'channel_id'));
     const lastSeen = text(row, 'last_seen_id');
     const message = lastSeen === null ? undefined : messageById.get(lastSeen);
+    const readsHere = reads.filter((candidate) => candidate.agent === reader && candidate.target === channel);
     // The bookmark moved when the reader last read that message; failing that, no earlier than the message.
-    const read = reads.filter((candidate) => candidate.agent === reader && candidate.target === channel && (candidate.metadata.message_ids as string[] | undefined)?.[0] === lastSeen).at(-1);
-    const ts = read?.ts ?? message?.ts ?? (lastSeen === null ? undefined : uuid7Ms(lastSeen));
-    if (ts === undefined) throw new RowError(`last_seen_id: no message ${lastSeen ?? 'NULL'} to date the bookmark by`);
+    // One with nothing seen yet (last_seen_id NULL) is dated by the reader's last read there, else by the
+    // later of the channel's creation and the reader's registration (it cannot predate either).
+    const read = lastSeen === null ? readsHere.at(-1) : readsHere.filter((candidate) => (candidate.metadata.message_ids as string[] | undefined)?.[0] === lastSeen).at(-1);
+    const unseenSince = () => {
+      const bounds = [channelDrafts.get(channel)?.created?.ts, reader === null ? undefined : agentDrafts.get(reader)?.ts].filter((ms) => ms !== undefined);
+      return bounds.length === 0 ? undefined : Math.max(...bounds);
+    };
+    const ts = read?.ts ?? message?.ts ?? (lastSeen === null ? unseenSince() : uuid7Ms(lastSeen));
+    if (ts === undefined) throw new RowError(`last_seen_id: no message ${lastSeen} to date the bookmark by`);
+    // Each recv replaces the row: the position is part of the fact, so a bookmark that moved is a new read.
     draft(ref('bridge.db', 'bookmarks', key), {
-      ts, primitive: 'bridge', type: 'recv', agent: reader, target: channel, part: 'bookmark', sequence: 1,
+      ts, primitive: 'bridge', type: 'recv', agent: reader, target: channel, part: `bookmark@${lastSeen ?? 'none'}`, sequence: 1,
       metadata: { bookmark: true, ...(lastSeen === null ? {} : { message_ids: [lastSeen] }) },
     });
   });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { TraceError } from '@tracekernel/schema';
@@ -19,30 +20,37 @@ export interface SpaceSource {
   missingFiles: string[];
 }
 
-/** What each file must hold for the importer to read it: the tables and the columns it uses. */
+/**
+ * What each file must hold for the importer to read it: the tables and the columns it uses. A
+ * column marked `?` is optional: older or newer space-os versions may lack it (`priority` came with a
+ * migration), and an absent one reads as NULL. The others carry an id, a time or the text of a fact.
+ */
 const EXPECTED: Record<string, Record<string, readonly string[]>> = {
-  'events.db': { events: ['id', 'source', 'agent_id', 'event_type', 'data', 'timestamp'] },
+  'events.db': { events: ['id', 'source', 'agent_id', 'event_type', 'data?', 'timestamp'] },
   'bridge.db': {
-    channels: ['id', 'name', 'topic', 'created_at', 'archived_at'],
-    messages: ['id', 'channel_id', 'agent_id', 'content', 'created_at', 'priority'],
-    bookmarks: ['agent_id', 'channel_id', 'last_seen_id'],
+    channels: ['id', 'name', 'topic?', 'created_at', 'archived_at?'],
+    messages: ['id', 'channel_id', 'agent_id', 'content', 'created_at', 'priority?'],
+    bookmarks: ['agent_id', 'channel_id', 'last_seen_id?'],
     notes: ['note_id', 'channel_id', 'agent_id', 'content', 'created_at'],
   },
   'spawn.db': {
-    agents: ['id', 'name', 'self_description', 'archived_at', 'created_at'],
+    agents: ['id', 'name?', 'self_description?', 'archived_at?', 'created_at'],
     constitutions: ['hash', 'content', 'created_at'],
-    tasks: ['uuid7', 'identity', 'channel', 'input', 'output', 'stderr', 'constitution_hash', 'created_at', 'completed_at'],
+    tasks: ['uuid7', 'identity', 'channel?', 'input?', 'output?', 'stderr?', 'constitution_hash?', 'created_at', 'completed_at?'],
   },
   'memory.db': {
-    memories: ['memory_id', 'agent_id', 'topic', 'message', 'timestamp', 'created_at', 'archived_at', 'core'],
+    memories: ['memory_id', 'agent_id', 'topic', 'message', 'timestamp?', 'created_at', 'archived_at?', 'core?'],
     memory_links: ['link_id', 'memory_id', 'parent_id', 'kind', 'created_at'],
   },
-  'knowledge.db': { knowledge: ['knowledge_id', 'domain', 'agent_id', 'content', 'confidence', 'created_at', 'archived_at'] },
+  'knowledge.db': { knowledge: ['knowledge_id', 'domain', 'agent_id', 'content', 'confidence?', 'created_at', 'archived_at?'] },
+  // The index of model chat logs that `wake` syncs: one row per line of a claude/codex/gemini session.
+  'sessions.db': { entries: ['id', 'cli', 'model?', 'session_id', 'timestamp', 'identity?', 'role', 'text', 'raw_hash?', 'created_at?'] },
 };
+/** space-os registers sessions.db with no migrations, so its file has no _migrations table; nor is it space-os data on its own. */
+const SESSIONS_FILE = 'sessions.db';
 /** Tables that older or newer space-os versions may lack without the file being foreign. */
 const OPTIONAL_TABLES = new Set(['bridge.db:notes', 'bridge.db:bookmarks', 'memory.db:memory_links', 'spawn.db:constitutions']);
-/** sessions.db indexes model chat logs; nothing in it is an event, so it is only acknowledged. */
-export const SPACE_FILES = [...Object.keys(EXPECTED), 'sessions.db'];
+export const SPACE_FILES = Object.keys(EXPECTED);
 
 /** A `.space/` directory, or a directory that holds one. */
 export function locateSpaceDirectory(dir: string): string {
@@ -63,7 +71,7 @@ export function locateSpaceDirectory(dir: string): string {
  * rollback journal: the file itself is never touched.
  */
 function openImage(path: string, file: string): Database.Database {
-  const image = readFileSync(path);
+  const image = readWithLog(path, file);
   if (image.length < 100 || image.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') {
     throw new TraceError('E_SOURCE', `${file}: not a SQLite database (corrupt, or some other kind of file)`);
   }
@@ -75,6 +83,33 @@ function openImage(path: string, file: string): Database.Database {
     return db;
   } catch (error) {
     throw new TraceError('E_SOURCE', `${file}: cannot be read as SQLite (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The file's bytes, with its write-ahead log folded in when one lies beside it (a copy taken while
+ * space-os was running): the rows in the log are in no main file yet. The file and its log are
+ * copied to a temporary directory and checkpointed there, so nothing is written beside the originals.
+ */
+function readWithLog(path: string, file: string): Buffer {
+  const log = `${path}-wal`;
+  if (!existsSync(log) || statSync(log).size === 0) return readFileSync(path);
+  const scratch = mkdtempSync(join(tmpdir(), 'tracekernel-space-'));
+  try {
+    const copy = join(scratch, 'source.db');
+    copyFileSync(path, copy);
+    copyFileSync(log, `${copy}-wal`);
+    const db = new Database(copy);
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+    return readFileSync(copy);
+  } catch (error) {
+    throw new TraceError('E_SOURCE', `${file}: cannot fold in its write-ahead log ${basename(log)} (${(error as Error).message})`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -93,11 +128,11 @@ export function readSpaceDirectory(dir: string): SpaceSource {
       missingFiles.push(file);
       continue;
     }
-    found++;
+    if (file !== SESSIONS_FILE) found++;
     const db = openImage(path, file);
     try {
       const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-      if (!present.has('_migrations')) {
+      if (!present.has('_migrations') && file !== SESSIONS_FILE) {
         throw new TraceError('E_SOURCE', `${file}: a SQLite database, but not space-os's (it has no _migrations table)`);
       }
       for (const [table, columns] of Object.entries(expectedTables)) {
@@ -106,7 +141,7 @@ export function readSpaceDirectory(dir: string): SpaceSource {
           throw new TraceError('E_SOURCE', `${file}: a SQLite database, but not space-os's (it has no ${table} table)`);
         }
         const have = new Set((db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>).map((column) => column.name));
-        const lacking = columns.filter((column) => !have.has(column));
+        const lacking = columns.filter((column) => !column.endsWith('?') && !have.has(column));
         if (lacking.length > 0) {
           throw new TraceError('E_SOURCE', `${file}: table ${table} lacks the column(s) ${lacking.join(', ')} that space-os writes`);
         }
@@ -121,9 +156,8 @@ export function readSpaceDirectory(dir: string): SpaceSource {
       db.close();
     }
   }
-  if (!existsSync(join(spaceDir, 'sessions.db'))) missingFiles.push('sessions.db');
   if (found === 0) {
-    throw new TraceError('E_SOURCE', `${dir}: no space-os data (none of ${Object.keys(EXPECTED).join(', ')} is there)`);
+    throw new TraceError('E_SOURCE', `${dir}: no space-os data (none of ${SPACE_FILES.filter((file) => file !== SESSIONS_FILE).join(', ')} is there)`);
   }
   return { dir: spaceDir, tables, missingFiles };
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -125,6 +125,10 @@ describe.each(DIALECTS)('importing the space-os sample into %s', (dialect) => {
     const plan = task.find((node) => String(node.event.metadata.content).startsWith('Plan for Build payment system'))!;
     expect(plan.inferred?.rule).toBe('task-output');
     expect(task.find((node) => node.event.id === plan.event.id)).toBeDefined();
+    // A task typed directly (`spawn harbinger "…"`) has no known creator: its line says so without a dangling "by".
+    const typed = events.find((event) => event.type === 'create_task' && event.metadata.role === 'harbinger')!;
+    expect(typed.agent_id).toBeNull();
+    expect(new EventCatalog().describe(typed)).toBe(`${typed.target_id} (${String(typed.metadata.title)}) created`);
   });
 
   it('adds nothing on a second import', async () => {
@@ -235,6 +239,27 @@ describe('space import, on SQLite only', () => {
     }
   });
 
+  it('infers the zone from the memories when no task or local agent row gives it, skipping an edited entry', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      const spawn = new Database(join(copy, 'spawn.db'));
+      spawn.exec("DELETE FROM tasks; UPDATE agents SET created_at = '2025-10-23 18:11:42'");
+      spawn.close();
+      // Written at +05:30 instead of EDT: 9 h 30 min later on the wall clock.
+      const memory = new Database(join(copy, 'memory.db'));
+      memory.exec("UPDATE memories SET timestamp = strftime('%Y-%m-%d %H:%M', timestamp, '+570 minutes')");
+      memory.close();
+      const { summary } = await importSpace(store, copy, { dryRun: true, infer: 'none' });
+      expect(summary.timezone).toEqual({ offset_minutes: 330, zone: null, from: 'inferred' });
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
   it('imports only the new rows of a directory that has grown', async () => {
     const { dir, cleanup: remove } = tempDir();
     const { store, cleanup } = await stores.fresh();
@@ -249,6 +274,132 @@ describe('space import, on SQLite only', () => {
       expect(grown.summary.added).toBe(1);
       expect(grown.summary.tables['bridge.db:messages']).toEqual({ added: 1, duplicates: 202, invalid: 0 });
       expect((await store.query({ agent: 'zealot-3', kinds: ['bridge.send'], limit: 1, order: 'desc' }))[0]!.metadata.content).toBe('One more thing.');
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
+  it('a grown directory: a moved bookmark is a new read, an in-place memory edit keeps its new text, an unseen bookmark and a nameless agent import', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      await importSpace(store, copy);
+      const bridge = new Database(join(copy, 'bridge.db'));
+      // hailot-2 reads #general further (each recv replaces the row), and harbinger-1, who never read #payments, gets a bookmark there with nothing seen.
+      const general = 'e37b01dc-26c9-4d82-842b-a30b8ecc9d93';
+      const latest = bridge.prepare('SELECT id FROM messages WHERE channel_id = ? ORDER BY rowid DESC LIMIT 1').pluck().get(general) as string;
+      bridge.prepare("UPDATE bookmarks SET last_seen_id = ? WHERE agent_id = 'hailot-2' AND channel_id = ?").run(latest, general);
+      bridge.prepare("INSERT INTO bookmarks (agent_id, channel_id, last_seen_id) VALUES ('019a125a-03c7-769b-b5ac-ff915a19d4d5', 'b4cd2e92-e9d4-4e67-b88c-032a81bb89ad', NULL)").run();
+      bridge.close();
+      const spawn = new Database(join(copy, 'spawn.db'));
+      spawn.prepare("INSERT INTO agents (id, name, created_at) VALUES ('019a1500-0000-7000-8000-0000000000aa', NULL, '2025-10-24 03:20:00')").run();
+      spawn.close();
+      // zealot-3 edits a memory in place: the row's text changes, and only an event says so.
+      const memory = new Database(join(copy, 'memory.db'));
+      const edited = memory.prepare("SELECT memory_id, agent_id FROM memories WHERE archived_at IS NULL AND agent_id = '019a1246-4466-79a9-8369-d8c54cb0b756' LIMIT 1").get() as { memory_id: string; agent_id: string };
+      memory.prepare("UPDATE memories SET message = 'Edited after the first import.' WHERE memory_id = ?").run(edited.memory_id);
+      memory.close();
+      const log = new Database(join(copy, 'events.db'));
+      log.prepare("INSERT INTO events (id, source, agent_id, event_type, data, timestamp) VALUES ('019a1500-0000-7000-8000-0000000000ee', 'memory', ?, 'note_edit', ?, 1761276000)").run(edited.agent_id, edited.memory_id.slice(-8));
+      log.close();
+      const grown = await importSpace(store, copy);
+      expect(grown.invalidRows).toEqual([]);
+      expect(grown.summary.tables['bridge.db:bookmarks']).toEqual({ added: 2, duplicates: 14, invalid: 0 });
+      expect(grown.summary.tables['spawn.db:agents']).toEqual({ added: 1, duplicates: 7, invalid: 0 });
+      expect(grown.summary.tables['events.db:events']).toEqual({ added: 1, duplicates: 1212, invalid: 0 });
+      const bookmarks = (await store.query({ kinds: ['bridge.recv'] })).filter((event) => event.metadata.bookmark === true);
+      expect(bookmarks.filter((event) => event.agent_id === 'hailot-2' && event.target_id === 'general').map((event) => event.metadata.message_ids)).toContainEqual([latest]);
+      const unseen = bookmarks.find((event) => event.agent_id === 'harbinger-1' && event.target_id === 'payments' && event.metadata.message_ids === undefined)!;
+      // Nothing read there: no earlier than #payments' creation (18:14:31) nor harbinger-1's registration (18:34:40).
+      expect(iso(unseen).slice(0, 19)).toBe('2025-10-23T18:34:40');
+      const nameless = (await store.query({ kinds: ['spawn.spawn'], targets: ['019a1500-0000-7000-8000-0000000000aa'] }))[0]!;
+      expect(nameless.metadata.role).toBeUndefined();
+      const edits = await store.query({ kinds: ['memory.edit_entry'], targets: [edited.memory_id] });
+      expect(edits.map((event) => [event.agent_id, event.metadata.content])).toEqual([['zealot-3', 'Edited after the first import.']]);
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
+  it('imports sessions.db when present (it has no _migrations table): each chat-log line is one event at its own time', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      const sessions = new Database(join(copy, 'sessions.db'));
+      sessions.exec(`CREATE TABLE entries (id INTEGER PRIMARY KEY AUTOINCREMENT, cli TEXT NOT NULL, model TEXT, session_id TEXT NOT NULL,
+        timestamp TEXT NOT NULL, identity TEXT, role TEXT NOT NULL, text TEXT NOT NULL, raw_hash TEXT UNIQUE, created_at TEXT DEFAULT CURRENT_TIMESTAMP)`);
+      sessions.prepare("INSERT INTO entries (cli, session_id, timestamp, identity, role, text, created_at) VALUES ('claude', 's-1', '2025-10-23T18:18:25.120Z', 'zealot-3', 'user', 'plan the payments', '2025-10-24 03:00:00')").run();
+      sessions.prepare("INSERT INTO entries (cli, session_id, timestamp, identity, role, text, created_at) VALUES ('gemini', 's-2', '2025-10-23T22:05:03.500+00:00', NULL, 'assistant', 'checklist', '2025-10-24 03:00:00')").run();
+      sessions.close();
+      const result = await importSpace(store, copy, { infer: 'none' });
+      expect(result.missingFiles).toEqual([]);
+      expect(result.summary.tables['sessions.db:entries']).toEqual({ added: 2, duplicates: 0, invalid: 0 });
+      const entries = await store.query({ kinds: ['space.session_entry'] });
+      expect(entries.map((event) => [iso(event), event.agent_id, event.metadata.text, source(event).key])).toEqual([
+        ['2025-10-23T18:18:25.120Z', 'zealot-3', 'plan the payments', '1'],
+        ['2025-10-23T22:05:03.500Z', null, 'checklist', '2'],
+      ]);
+    } finally {
+      await cleanup();
+      remove();
+    }
+  });
+
+  it('folds in a write-ahead log left beside a file (copied while space-os ran), writing nothing beside it', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    const copy = join(dir, '.space');
+    cpSync(SAMPLE, copy, { recursive: true });
+    const writer = new Database(join(copy, 'bridge.db'));
+    try {
+      writer.pragma('wal_autocheckpoint = 0');
+      writer.prepare("INSERT INTO messages (id, channel_id, agent_id, content, created_at) VALUES ('019a1500-0000-7000-8000-0000000000bb', 'b4cd2e92-e9d4-4e67-b88c-032a81bb89ad', '019a1246-4466-79a9-8369-d8c54cb0b756', 'Only in the log.', '2025-10-24 03:30:00')").run();
+      const files = readdirSync(copy).sort();
+      expect(files).toContain('bridge.db-wal');
+      const result = await importSpace(store, copy, { infer: 'none' });
+      expect(result.summary.tables['bridge.db:messages']).toEqual({ added: 203, duplicates: 0, invalid: 0 });
+      expect(readdirSync(copy).sort()).toEqual(files);
+    } finally {
+      writer.close();
+      await cleanup();
+      remove();
+    }
+  });
+
+  it('reads a file that lacks optional columns (as an older space-os wrote it), with the absent ones as NULL, and keeps an off-scale confidence', async () => {
+    const { dir, cleanup: remove } = tempDir();
+    const { store, cleanup } = await stores.fresh();
+    try {
+      const copy = join(dir, '.space');
+      cpSync(SAMPLE, copy, { recursive: true });
+      const bridge = new Database(join(copy, 'bridge.db'));
+      bridge.exec('DROP INDEX idx_messages_priority; ALTER TABLE messages DROP COLUMN priority; ALTER TABLE channels DROP COLUMN topic');
+      bridge.close();
+      const spawn = new Database(join(copy, 'spawn.db'));
+      spawn.exec('ALTER TABLE tasks DROP COLUMN stderr; ALTER TABLE tasks DROP COLUMN constitution_hash');
+      spawn.close();
+      // A confidence on another scale than the kernel's [0, 1] is kept, under its own name.
+      const knowledge = new Database(join(copy, 'knowledge.db'));
+      knowledge.exec("UPDATE knowledge SET confidence = 85 WHERE knowledge_id = '019a12a9-5c15-7801-8b88-b9ce4165a694'");
+      knowledge.close();
+      const result = await importSpace(store, copy, { infer: 'none' });
+      expect(result.summary.invalid).toBe(0);
+      expect(result.summary.tables['bridge.db:messages']).toEqual({ added: 202, duplicates: 0, invalid: 0 });
+      expect(result.summary.tables['spawn.db:tasks']).toEqual({ added: 4, duplicates: 0, invalid: 0 });
+      expect((await store.query({ kinds: ['bridge.send'], limit: 1 }))[0]!.metadata.priority).toBe('normal');
+      const scaled = (await store.query({ kinds: ['knowledge.add_discovery'], targets: ['019a12a9-5c15-7801-8b88-b9ce4165a694'] }))[0]!;
+      expect([scaled.metadata.confidence, scaled.metadata.source_confidence]).toEqual([undefined, 85]);
+      // A column the mapping cannot do without is still a foreign file.
+      const notes = new Database(join(copy, 'bridge.db'));
+      notes.exec('ALTER TABLE notes DROP COLUMN content');
+      notes.close();
+      await expect(importSpace(store, copy)).rejects.toMatchObject({ code: 'E_SOURCE', message: expect.stringContaining('notes lacks the column(s) content') });
     } finally {
       await cleanup();
       remove();

@@ -27,9 +27,10 @@ export default class ImportSpace extends TraceCommand<typeof ImportSpace> {
   };
 
   async run(): Promise<SpaceImportSummary> {
-    const { importSpace, readSpaceDirectory } = await import('@tracekernel/import');
+    const { importSpace, parseZoneFlag, readSpaceDirectory } = await import('@tracekernel/import');
     const { flags, args } = this;
-    // The directory is read (and refused when corrupt, foreign or empty) before any store is opened or created.
+    // --tz and the directory are checked (a bad zone, a corrupt, foreign or empty directory refused) before any store is opened or created.
+    if (flags.tz !== undefined) parseZoneFlag(flags.tz, 0);
     const source = readSpaceDirectory(args.dir);
     const store = flags['dry-run'] ? await this.#existingOrEmpty() : await this.openStore('write');
     const progress = process.stderr.isTTY && !this.jsonEnabled() ? progressBar() : undefined;
