@@ -128,5 +128,22 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect((await taskWaits(f.store, 'loop-1')).loops).toEqual([all.loops[0]]);
       expect((await taskWaits(f.store, 'loop-2')).loops).toEqual([]);
     });
+
+    it('an agent that posts on a channel each session but completes a task each time is progressing; one that only posts is not', async () => {
+      for (let i = 0; i < 3; i++) {
+        const ts = T0 + 10 * i * MIN;
+        const ev = (agent: string, primitive: string, type: string, target: string | null, minutes: number, metadata: Record<string, unknown> = {}) =>
+          f.emit({ primitive, type, ts: ts + minutes * MIN, agent_id: agent, target_id: target, session_id: `${agent}-${i}`, metadata });
+        await ev('builder', 'ops', 'create_task', `job-${i}`, 0, { title: `Job ${i}` });
+        for (const agent of ['builder', 'poster']) {
+          await ev(agent, 'spawn', 'wake', null, 1);
+          await ev(agent, 'bridge', 'send', 'ci', 2, { content: 'on it' });
+          if (agent === 'builder') await ev(agent, 'ops', 'complete_task', `job-${i}`, 3);
+          await ev(agent, 'spawn', 'sleep', null, 4);
+        }
+      }
+      const { loops } = await storeWaits(f.store);
+      expect(loops.map((loop) => [loop.kind, loop.target, loop.agents])).toEqual([['wake', 'ci', ['poster']]]);
+    });
   });
 });
