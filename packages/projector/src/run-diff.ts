@@ -414,16 +414,18 @@ function siblingOrder(x: DiffTask, y: DiffTask, orderOf: Map<DiffTask, TraceEven
   return compareEvents(orderOf.get(x)!, orderOf.get(y)!);
 }
 
-function runKeyOf(side: Side, taskId: string): { key: string; path: string[] } {
+/** A run's task: the side's own, a task of the tree by its match, else by its slug (a task id often carries a date), else its id. */
+function runKeyOf(side: Side, taskId: string, slug: string | null): { key: string; path: string[] } {
   if (taskId === side.summary.task) return { key: ROOT_KEY, path: side.tasks.get(taskId)?.path ?? [taskId] };
   const task = side.tasks.get(taskId);
-  return task ? { key: side.matchKeys.get(taskId)!, path: task.path } : { key: `id:${taskId}`, path: [taskId] };
+  if (task) return { key: side.matchKeys.get(taskId)!, path: task.path };
+  return slug !== null && slug !== '' ? { key: `slug:${slug}`, path: [slug] } : { key: `id:${taskId}`, path: [taskId] };
 }
 
 function runRecords(side: Side): Map<string, { path: string[]; snap: DiffRunSnapshot }> {
   const records = new Map<string, { path: string[]; snap: DiffRunSnapshot }>();
   for (const { record } of foldRuns(side.events).runs) {
-    const { key, path } = runKeyOf(side, record.task_id);
+    const { key, path } = runKeyOf(side, record.task_id, record.task_slug);
     const full = `${key}\u0002${record.attempt}`;
     if (records.has(full)) continue;
     records.set(full, {
@@ -465,7 +467,7 @@ function runOrder<T extends { snap: DiffRunSnapshot }>(records: Map<string, T>):
 function eventKeys(side: Side): Map<string, TraceEvent> {
   const runKeys = new Map<string, string>();
   for (const { record, start, end } of foldRuns(side.events).runs) {
-    const key = `${runKeyOf(side, record.task_id).key}\u0002${record.attempt}`;
+    const key = `${runKeyOf(side, record.task_id, record.task_slug).key}\u0002${record.attempt}`;
     runKeys.set(start.id, key);
     if (end) runKeys.set(end.id, key);
   }

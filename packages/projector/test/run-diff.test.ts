@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventIdAt } from '@tracekernel/schema';
 import { diffRuns, type DiffTask } from '@tracekernel/projector';
 import { DIALECTS, T0, fixtures, type Fixture } from './store-fixture.js';
 import { paymentRun } from './swarm-stories.js';
@@ -234,6 +235,29 @@ describe.each(DIALECTS)('%s', (dialect) => {
     } finally {
       await other.cleanup();
     }
+  });
+
+  it('a run outside the task tree matches the other side\'s by its task slug when its task id carries the date', async () => {
+    const runs = new Map<string, string>();
+    for (const [prefix, day, config] of [['mon', 0, 'sha256:lint-a'], ['tue', 1, 'sha256:lint-b']] as const) {
+      const start = T0 + day * DAY;
+      const root = await f.emit({ primitive: 'ops', type: 'create_task', ts: start, agent_id: 'ci', target_id: `${prefix}-root`, metadata: { title: 'Release' } });
+      const claim = await f.emit({ primitive: 'ops', type: 'claim_task', ts: start + MIN, agent_id: 'ci', target_id: `${prefix}-root`, parent_event_id: root.id });
+      const spanId = eventIdAt(start + 2 * MIN);
+      runs.set(prefix, spanId);
+      await f.emit({
+        primitive: 'run', type: 'start', id: spanId, ts: start + 2 * MIN, agent_id: 'ci', target_id: `lint-${prefix}`, parent_event_id: claim.id,
+        metadata: {
+          schema_version: 1, task_id: `lint-${prefix}`, task_slug: 'lint', trigger: 'manual', idempotency_key: `lint-${prefix}-1`, trace_id: spanId, span_id: spanId,
+          attempt: 1, retry_of: null, runner: { name: 'ci', version: '1', pid: 1, host: 'h' }, config_digest: config, input_digest: null,
+        },
+      });
+    }
+    const diff = await diffRuns(f.store, 'mon-root', f.store, 'tue-root');
+    expect(diff.runs.map((run) => [run.path, run.change, run.differences, run.a?.span_id, run.b?.span_id])).toEqual([
+      [['lint'], 'changed', ['config_digest'], runs.get('mon'), runs.get('tue')],
+    ]);
+    expect(diff.first_divergence).toMatchObject({ side: 'b', change: 'changed', differences: ['metadata.config_digest'] });
   });
 
   it('a reference that is neither a task nor a run is E_NOT_FOUND; a negative threshold is E_USAGE', async () => {
