@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTracer } from '@tracekernel/sdk';
@@ -111,7 +111,8 @@ describe('trace diff and trace waits, end to end', () => {
     expect(results.map((result) => result.code)).toEqual([2, 2, 2]);
     expect(errorLine(results[0]!)).toBe(`trace: diff: no task or run "nope" in ${join(cwd, '.trace', 'trace.db')}`);
     expect(errorLine(results[1]!)).toBe('trace: --threshold: expected a percentage such as 20% or 50, got "lots"');
-    expect(JSON.parse(results[2]!.stdout).error.code).toMatch(/^E_/);
+    expect(JSON.parse(results[2]!.stdout).error).toEqual({ code: 'E_NO_STORE', message: `--db-b: no trace store at ${join(cwd, 'missing.db')}` });
+    expect(existsSync(join(cwd, 'missing.db'))).toBe(false);
   });
 
   it('waits: the critical path of the story, and --all exits 1 on a deadlock emitted with trace emit', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '@tracekernel/schema';
 import type { TaskWaits } from '@tracekernel/projector';
 import { palette } from '../src/render/palette.js';
+import { formatDuration } from '../src/render/run-records-text.js';
 import { taskWaitsText } from '../src/render/waits-text.js';
 
 const plain = palette({ isTTY: false } as NodeJS.WriteStream, {});
@@ -51,6 +52,25 @@ describe('taskWaitsText', () => {
       '  1. task-a (alice) waits on task task-b → task-b (bob) waits on #a-out → back to task-a',
       'Loops: 1',
       '  retry task-a: claimed and blocked 3 times by alice, never completed',
+    ]);
+  });
+
+  it('durations round before they split (never 1m60s) and a wait of days reads in days and hours', () => {
+    expect([999.6, 59_960, 119_700, 3_599_600, 3_600_000, 5 * 3_600_000 + 29 * MIN + 31_000, 86_400_000 - 20_000, 331 * 86_400_000 + 7 * 3_600_000].map(formatDuration))
+      .toEqual(['1.0 s', '1m00s', '2m00s', '1h00m', '1h00m', '5h30m', '1d00h', '331d07h']);
+    const waits: TaskWaits = {
+      task: 'task-u', title: null, status: 'claimed', created_at: new Date(T0).toISOString(), ended_at: null, total_ms: 400 * 86_400_000,
+      critical_path: [
+        { event: event('claim', 'ops', 1), from: 'create', kind: 'queue', ms: MIN, share: 0 },
+        { event: null, from: 'claim', kind: 'work', ms: 400 * 86_400_000 - MIN, share: 1 },
+      ],
+      blocked: [], blocked_totals: { by_task: [], by_agent: [] }, deadlocks: [], loops: [],
+    };
+    expect(taskWaitsText(waits, (e) => `event ${e.id}`, plain).slice(0, 4)).toEqual([
+      'Waits for task-u: claimed, 400d00h from creation to now',
+      'Critical path:',
+      '  2025-10-22 14:01:00    1m00s   0.0%  queue    ops event claim',
+      '  now                  400d00h 100.0%  work     (still waiting)',
     ]);
   });
 });

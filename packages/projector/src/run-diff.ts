@@ -143,6 +143,8 @@ interface Side {
   byKey: Map<string, string>;
   /** Each task's ops events, oldest first. */
   ops: Map<string, TraceEvent[]>;
+  /** Task ids to the key they share with their match on the other side (B's matched tasks take A's key). */
+  matchKeys: Map<string, string>;
 }
 
 /**
@@ -161,7 +163,13 @@ export async function diffRuns(storeA: TraceStore, refA: string, storeB: TraceSt
   const includePrivate = options.includePrivate === true;
   const [a, b] = await Promise.all([readSide(storeA, refA, includePrivate), readSide(storeB, refB, includePrivate)]);
 
-  const tree = matchTasks(a, b, threshold);
+  const pairs = pairTasks(a, b);
+  const pairOfB = new Map([...pairs].map(([idA, idB]) => [idB, idA]));
+  for (const task of b.tasks.values()) {
+    const idA = pairOfB.get(task.id);
+    b.matchKeys.set(task.id, idA === undefined ? task.key : a.tasks.get(idA)!.key);
+  }
+  const tree = matchTasks(a, b, pairs, threshold);
   const tasks: DiffTask[] = [];
   const flatten = (node: DiffTask) => {
     if (node.change !== 'same') tasks.push(node);
@@ -232,6 +240,7 @@ async function readSide(store: TraceStore, ref: string, includePrivate: boolean)
     tasks,
     byKey,
     ops,
+    matchKeys: new Map([...tasks.values()].map((entry) => [entry.id, entry.key])),
     summary: {
       ref: name,
       kind,
@@ -319,11 +328,13 @@ function durationChange(a: number | null, b: number | null, threshold: number): 
   if (a === null || b === null) return { ratio: null, changed: false };
   if (a === 0) return { ratio: null, changed: b !== 0 };
   const ratio = b / a;
-  return { ratio: Math.round(ratio * 1000) / 1000, changed: Math.abs(ratio - 1) > threshold };
+  // "More than" the threshold, in exact terms: 10 min → 11 min is 10% (where 11/10 - 1 is 0.10000000000000009).
+  const beyond = Math.abs(b - a) - threshold * Math.abs(a);
+  return { ratio: Math.round(ratio * 1000) / 1000, changed: beyond > Math.abs(a) * 1e-9 };
 }
 
-function matchTasks(a: Side, b: Side, threshold: number): DiffTask[] {
-  // Pairs of A id -> B id: by match key, then leftovers by the create_task's idempotency key.
+/** Pairs of A id -> B id: by path of titles, then leftovers by the create_task's idempotency key. */
+function pairTasks(a: Side, b: Side): Map<string, string> {
   const pairs = new Map<string, string>();
   const takenB = new Set<string>();
   for (const [key, idA] of a.byKey) {
@@ -343,6 +354,10 @@ function matchTasks(a: Side, b: Side, threshold: number): DiffTask[] {
     takenB.add(idB);
     leftB.delete(task.createKey);
   }
+  return pairs;
+}
+
+function matchTasks(a: Side, b: Side, pairs: Map<string, string>, threshold: number): DiffTask[] {
   const pairOfB = new Map([...pairs].map(([idA, idB]) => [idB, idA]));
 
   const nodes = new Map<string, DiffTask>();
@@ -399,16 +414,18 @@ function siblingOrder(x: DiffTask, y: DiffTask, orderOf: Map<DiffTask, TraceEven
   return compareEvents(orderOf.get(x)!, orderOf.get(y)!);
 }
 
-function runKeyOf(side: Side, taskId: string): { key: string; path: string[] } {
+/** A run's task: the side's own, a task of the tree by its match, else by its slug (a task id often carries a date), else its id. */
+function runKeyOf(side: Side, taskId: string, slug: string | null): { key: string; path: string[] } {
   if (taskId === side.summary.task) return { key: ROOT_KEY, path: side.tasks.get(taskId)?.path ?? [taskId] };
   const task = side.tasks.get(taskId);
-  return task ? { key: task.key, path: task.path } : { key: `id:${taskId}`, path: [taskId] };
+  if (task) return { key: side.matchKeys.get(taskId)!, path: task.path };
+  return slug !== null && slug !== '' ? { key: `slug:${slug}`, path: [slug] } : { key: `id:${taskId}`, path: [taskId] };
 }
 
 function runRecords(side: Side): Map<string, { path: string[]; snap: DiffRunSnapshot }> {
   const records = new Map<string, { path: string[]; snap: DiffRunSnapshot }>();
   for (const { record } of foldRuns(side.events).runs) {
-    const { key, path } = runKeyOf(side, record.task_id);
+    const { key, path } = runKeyOf(side, record.task_id, record.task_slug);
     const full = `${key}\u0002${record.attempt}`;
     if (records.has(full)) continue;
     records.set(full, {
@@ -450,7 +467,7 @@ function runOrder<T extends { snap: DiffRunSnapshot }>(records: Map<string, T>):
 function eventKeys(side: Side): Map<string, TraceEvent> {
   const runKeys = new Map<string, string>();
   for (const { record, start, end } of foldRuns(side.events).runs) {
-    const key = `${runKeyOf(side, record.task_id).key}\u0002${record.attempt}`;
+    const key = `${runKeyOf(side, record.task_id, record.task_slug).key}\u0002${record.attempt}`;
     runKeys.set(start.id, key);
     if (end) runKeys.set(end.id, key);
   }
@@ -460,8 +477,10 @@ function eventKeys(side: Side): Map<string, TraceEvent> {
     const kind = `${event.primitive}.${event.type}`;
     let base: string;
     if (runKeys.has(event.id)) base = `${kind}@${runKeys.get(event.id)}`;
-    else if (event.primitive === 'ops' && event.target_id !== null && side.tasks.has(event.target_id)) base = `${kind}@${side.tasks.get(event.target_id)!.key}`;
+    else if (event.primitive === 'ops' && event.target_id !== null && side.tasks.has(event.target_id)) base = `${kind}@${side.matchKeys.get(event.target_id)}`;
     else if (event.primitive === 'bridge') base = `${kind}@${event.target_id}`;
+    // A task's id differs between two runs in one store: an event on a task matches by the task's match.
+    else if (event.target_id !== null && side.tasks.has(event.target_id)) base = `${kind}@${event.agent_id}@task:${side.matchKeys.get(event.target_id)}`;
     else base = `${kind}@${event.agent_id}@${event.target_id}`;
     const n = (counts.get(base) ?? 0) + 1;
     counts.set(base, n);
@@ -477,10 +496,19 @@ function stripVolatile(value: unknown): unknown {
   return Object.fromEntries(entries.sort(([x], [y]) => (x < y ? -1 : 1)).map(([key, inner]) => [key, stripVolatile(inner)]));
 }
 
-function eventDifferences(a: TraceEvent, b: TraceEvent): string[] {
+/** An event's metadata as compared: volatile keys left out, a `waiting_on` task named by its match. */
+function comparable(side: Side, metadata: Record<string, unknown>): Record<string, unknown> {
+  const stripped = stripVolatile(metadata) as Record<string, unknown>;
+  const waitingOn = stripped.waiting_on as Record<string, unknown> | undefined;
+  const task = waitingOn !== null && typeof waitingOn === 'object' ? waitingOn.task : undefined;
+  if (typeof task === 'string' && side.matchKeys.has(task)) stripped.waiting_on = { ...waitingOn, task: `task:${side.matchKeys.get(task)}` };
+  return stripped;
+}
+
+function eventDifferences(a: Side, eventA: TraceEvent, b: Side, eventB: TraceEvent): string[] {
   const differences: string[] = [];
-  if (a.agent_id !== b.agent_id) differences.push('agent');
-  const [metaA, metaB] = [stripVolatile(a.metadata) as Record<string, unknown>, stripVolatile(b.metadata) as Record<string, unknown>];
+  if (eventA.agent_id !== eventB.agent_id) differences.push('agent');
+  const [metaA, metaB] = [comparable(a, eventA.metadata), comparable(b, eventB.metadata)];
   for (const key of [...new Set([...Object.keys(metaA), ...Object.keys(metaB)])].sort()) {
     if (JSON.stringify(metaA[key]) !== JSON.stringify(metaB[key])) differences.push(`metadata.${key}`);
   }
@@ -497,7 +525,7 @@ async function divergence(a: Side, b: Side, includePrivate: boolean): Promise<Di
       found = { side: 'b', change: 'added', event, counterpart: null, differences: [] };
       break;
     }
-    const differences = eventDifferences(counterpart, event);
+    const differences = eventDifferences(a, counterpart, b, event);
     if (differences.length > 0) {
       found = { side: 'b', change: 'changed', event, counterpart, differences };
       break;

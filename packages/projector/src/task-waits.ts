@@ -265,7 +265,9 @@ async function blockedSpans(
     .map(({ block, end }) => {
       const reason = block.metadata.reason;
       const until = end === null ? Math.max(now, block.ts) : end.ts;
-      const cause = end?.parent_event_id === null || end === null ? undefined : byId.get(end.parent_event_id);
+      // A cause from before the block (the block itself, when a retry names it as its parent) did not end it: the claim did.
+      const named = end?.parent_event_id === null || end === null ? undefined : byId.get(end.parent_event_id);
+      const cause = named !== undefined && compareEvents(named, block) > 0 ? named : undefined;
       return {
         task: block.target_id!,
         agent: block.agent_id,

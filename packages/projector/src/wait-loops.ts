@@ -21,8 +21,9 @@ export interface WaitLoop {
  * - retry: a task not complete now that went claim → block `threshold` times or more since it was
  *   last completed;
  * - wake: an agent whose last `threshold` or more sessions (a spawn.wake up to its sleep or the
- *   next wake) each acted on the same target, none completing or reducing it, while it is not
- *   complete now.
+ *   next wake) each acted on the same target, none making progress, while it is not complete now:
+ *   on a task, progress is completing or reducing it; on anything else (a channel, an agent),
+ *   completing or reducing any task.
  */
 export function findLoops(events: readonly TraceEvent[], threshold: number): WaitLoop[] {
   const sorted = uniqueSortedEvents(events);
@@ -56,6 +57,7 @@ export function findLoops(events: readonly TraceEvent[], threshold: number): Wai
 
   // Sessions per agent: a wake opens one, a sleep closes it.
   const sessions = new Map<string, Array<{ wake: TraceEvent; targets: Set<string>; progress: Set<string>; open: boolean }>>();
+  const isTask = (target: string) => retries.has(target);
   for (const event of sorted) {
     if (event.agent_id === null) continue;
     const list = sessions.get(event.agent_id) ?? [];
@@ -80,7 +82,9 @@ export function findLoops(events: readonly TraceEvent[], threshold: number): Wai
       const streak: TraceEvent[] = [];
       for (let i = list.length - 1; i >= 0; i--) {
         const session = list[i]!;
-        if (!session.targets.has(target) || session.progress.has(target)) break;
+        // A task progresses when the session completes or reduces it; a channel or an agent when the session completes or reduces any task.
+        const progressed = isTask(target) ? session.progress.has(target) : session.progress.size > 0;
+        if (!session.targets.has(target) || progressed) break;
         streak.unshift(session.wake);
       }
       if (streak.length >= threshold) loops.push({ kind: 'wake', target, agents: [agent], count: streak.length, events: streak.map((event) => event.id) });

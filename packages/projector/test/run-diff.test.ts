@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventIdAt } from '@tracekernel/schema';
 import { diffRuns, type DiffTask } from '@tracekernel/projector';
 import { DIALECTS, T0, fixtures, type Fixture } from './store-fixture.js';
 import { paymentRun } from './swarm-stories.js';
@@ -183,6 +184,80 @@ describe.each(DIALECTS)('%s', (dialect) => {
     } finally {
       await other.cleanup();
     }
+  });
+
+  it('a duration changed by exactly the threshold is not beyond it (10 min → 11 min at 10%), one ms more is', async () => {
+    const story = async (prefix: string, start: number, minutes: number, extraMs = 0) => {
+      const created = await f.emit({ primitive: 'ops', type: 'create_task', ts: start, agent_id: 'lead', target_id: `${prefix}-job`, metadata: { title: 'Job' } });
+      await f.emit({ primitive: 'ops', type: 'complete_task', ts: start + minutes * MIN + extraMs, agent_id: 'lead', target_id: `${prefix}-job`, parent_event_id: created.id });
+    };
+    await story('mon', T0, 10);
+    await story('tue', T0 + DAY, 11);
+    await story('wed', T0 + 2 * DAY, 11, 1);
+    const exact = await diffRuns(f.store, 'mon-job', f.store, 'tue-job', { threshold: 0.1 });
+    expect(exact).toMatchObject({ identical: true, tasks: [] });
+    expect(exact.tree[0]).toMatchObject({ change: 'same', duration_ratio: 1.1 });
+    const beyond = await diffRuns(f.store, 'mon-job', f.store, 'wed-job', { threshold: 0.1 });
+    expect(beyond.tasks.map((task) => [task.change, task.differences])).toEqual([['changed', ['duration']]]);
+  });
+
+  it('two runs in one store that block on their own sibling and note on their task: identical, though the task ids differ', async () => {
+    for (const prefix of ['mon', 'tue']) {
+      const start = prefix === 'mon' ? T0 : T0 + DAY;
+      const ev = (type: string, target: string, minutes: number, parent: string | null, metadata: Record<string, unknown> = {}, primitive = 'ops') =>
+        f.emit({ primitive, type, ts: start + minutes * MIN, agent_id: 'ann', target_id: target, parent_event_id: parent, metadata });
+      const root = await ev('create_task', `${prefix}-root`, 0, null, { title: 'Root' });
+      const build = await ev('create_task', `${prefix}-build`, 1, root.id, { title: 'Build', parent_task_id: `${prefix}-root` });
+      await ev('create_task', `${prefix}-test`, 1, root.id, { title: 'Test', parent_task_id: `${prefix}-root` });
+      const claim = await ev('claim_task', `${prefix}-build`, 2, build.id);
+      const block = await ev('block_task', `${prefix}-build`, 3, claim.id, { reason: 'needs Test', waiting_on: { task: `${prefix}-test` } });
+      await ev('add_entry', `${prefix}-build`, 4, block.id, { topic: 'notes', content: 'waiting' }, 'memory');
+    }
+    const diff = await diffRuns(f.store, 'mon-root', f.store, 'tue-root');
+    expect(diff.first_divergence).toBeNull();
+    expect(diff.identical).toBe(true);
+  });
+
+  it('a renamed task (matched by its idempotency key) diverges in its title, not as a new event', async () => {
+    const other = await open();
+    try {
+      for (const [into, title, day] of [[f, 'Write notes', 0], [other, 'Write the release notes', 1]] as const) {
+        const root = await into.emit({ primitive: 'ops', type: 'create_task', ts: T0 + day * DAY, agent_id: 'zed', target_id: 'release', metadata: { title: 'Release' } });
+        const notes = await into.emit({
+          primitive: 'ops', type: 'create_task', ts: T0 + day * DAY + MIN, agent_id: 'zed', target_id: 'notes', idempotency_key: 'notes-task',
+          parent_event_id: root.id, metadata: { title, parent_task_id: 'release' },
+        });
+        await into.emit({ primitive: 'ops', type: 'claim_task', ts: T0 + day * DAY + 2 * MIN, agent_id: 'zed', target_id: 'notes', parent_event_id: notes.id });
+      }
+      const diff = await diffRuns(f.store, 'release', other.store, 'release');
+      expect(diff.first_divergence).toMatchObject({ side: 'b', change: 'changed', differences: ['metadata.title'] });
+      expect(diff.first_divergence!.event.target_id).toBe('notes');
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('a run outside the task tree matches the other side\'s by its task slug when its task id carries the date', async () => {
+    const runs = new Map<string, string>();
+    for (const [prefix, day, config] of [['mon', 0, 'sha256:lint-a'], ['tue', 1, 'sha256:lint-b']] as const) {
+      const start = T0 + day * DAY;
+      const root = await f.emit({ primitive: 'ops', type: 'create_task', ts: start, agent_id: 'ci', target_id: `${prefix}-root`, metadata: { title: 'Release' } });
+      const claim = await f.emit({ primitive: 'ops', type: 'claim_task', ts: start + MIN, agent_id: 'ci', target_id: `${prefix}-root`, parent_event_id: root.id });
+      const spanId = eventIdAt(start + 2 * MIN);
+      runs.set(prefix, spanId);
+      await f.emit({
+        primitive: 'run', type: 'start', id: spanId, ts: start + 2 * MIN, agent_id: 'ci', target_id: `lint-${prefix}`, parent_event_id: claim.id,
+        metadata: {
+          schema_version: 1, task_id: `lint-${prefix}`, task_slug: 'lint', trigger: 'manual', idempotency_key: `lint-${prefix}-1`, trace_id: spanId, span_id: spanId,
+          attempt: 1, retry_of: null, runner: { name: 'ci', version: '1', pid: 1, host: 'h' }, config_digest: config, input_digest: null,
+        },
+      });
+    }
+    const diff = await diffRuns(f.store, 'mon-root', f.store, 'tue-root');
+    expect(diff.runs.map((run) => [run.path, run.change, run.differences, run.a?.span_id, run.b?.span_id])).toEqual([
+      [['lint'], 'changed', ['config_digest'], runs.get('mon'), runs.get('tue')],
+    ]);
+    expect(diff.first_divergence).toMatchObject({ side: 'b', change: 'changed', differences: ['metadata.config_digest'] });
   });
 
   it('a reference that is neither a task nor a run is E_NOT_FOUND; a negative threshold is E_USAGE', async () => {

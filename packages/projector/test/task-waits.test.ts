@@ -99,6 +99,22 @@ describe.each(DIALECTS)('%s', (dialect) => {
     });
   });
 
+  it('a block ended by a claim that names the block (or the creation) as its cause is ended by that claim', async () => {
+    const ev = (type: string, minutes: number, parent: string | null, metadata: Record<string, unknown> = {}) =>
+      f.emit({ primitive: 'ops', type, ts: T0 + minutes * MIN, agent_id: 'ann', target_id: 'retry-me', parent_event_id: parent, metadata });
+    const created = await ev('create_task', 0, null, { title: 'Retry me' });
+    const claim = await ev('claim_task', 1, created.id);
+    const block = await ev('block_task', 2, claim.id, { reason: 'flaky' });
+    const retry = await ev('claim_task', 5, block.id);
+    const block2 = await ev('block_task', 6, retry.id, { reason: 'flaky again' });
+    const retry2 = await ev('claim_task', 8, created.id);
+    const waits = await taskWaits(f.store, 'retry-me');
+    expect(waits.blocked.map((span) => [span.block, span.ended, span.ended_by?.id])).toEqual([
+      [block.id, retry.id, retry.id],
+      [block2.id, retry2.id, retry2.id],
+    ]);
+  });
+
   describe('loops', () => {
     it('a task claimed and blocked three times without completing, and an agent waking on the same channel', async () => {
       const { retries, wakes } = await loopStories(f);
@@ -111,6 +127,23 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect((await storeWaits(f.store, { loopThreshold: 4 })).loops).toEqual([]);
       expect((await taskWaits(f.store, 'loop-1')).loops).toEqual([all.loops[0]]);
       expect((await taskWaits(f.store, 'loop-2')).loops).toEqual([]);
+    });
+
+    it('an agent that posts on a channel each session but completes a task each time is progressing; one that only posts is not', async () => {
+      for (let i = 0; i < 3; i++) {
+        const ts = T0 + 10 * i * MIN;
+        const ev = (agent: string, primitive: string, type: string, target: string | null, minutes: number, metadata: Record<string, unknown> = {}) =>
+          f.emit({ primitive, type, ts: ts + minutes * MIN, agent_id: agent, target_id: target, session_id: `${agent}-${i}`, metadata });
+        await ev('builder', 'ops', 'create_task', `job-${i}`, 0, { title: `Job ${i}` });
+        for (const agent of ['builder', 'poster']) {
+          await ev(agent, 'spawn', 'wake', null, 1);
+          await ev(agent, 'bridge', 'send', 'ci', 2, { content: 'on it' });
+          if (agent === 'builder') await ev(agent, 'ops', 'complete_task', `job-${i}`, 3);
+          await ev(agent, 'spawn', 'sleep', null, 4);
+        }
+      }
+      const { loops } = await storeWaits(f.store);
+      expect(loops.map((loop) => [loop.kind, loop.target, loop.agents])).toEqual([['wake', 'ci', ['poster']]]);
     });
   });
 });

@@ -101,7 +101,9 @@ export const builtinPrimitives = {
         metadata: z.looseObject({
           reason: text,
           waiting_on: z
-            .union([z.strictObject({ task: name }), z.strictObject({ agent: name }), z.strictObject({ channel: name })])
+            .union([z.strictObject({ task: name }), z.strictObject({ agent: name }), z.strictObject({ channel: name })], {
+              error: 'expected exactly one of {"task": T}, {"agent": A} or {"channel": C}',
+            })
             .optional(),
         }),
       },

@@ -39,6 +39,8 @@ describe('the catalog', () => {
     [{ primitive: 'ops', type: 'claim' }, 'E_UNKNOWN_KIND', 'unknown type "claim" for primitive ops; expected one of: create_task, claim_task, complete_task, block_task, reduce_task'],
     [{ primitive: 'ops', type: 'create_task', target_id: 't', metadata: {} }, 'E_SCHEMA', 'metadata.title: Invalid input: expected string, received undefined (ops.create_task)'],
     [{ primitive: 'ops', type: 'block_task', metadata: { reason: 'x' } }, 'E_SCHEMA', 'target_id: ops.block_task needs a target (the task)'],
+    [{ primitive: 'ops', type: 'block_task', target_id: 't', metadata: { reason: 'x', waiting_on: { task: 'a', agent: 'b' } } }, 'E_SCHEMA', 'metadata.waiting_on: expected exactly one of {"task": T}, {"agent": A} or {"channel": C} (ops.block_task)'],
+    [{ primitive: 'ops', type: 'block_task', target_id: 't', metadata: { reason: 'x', waiting_on: 'task-b' } }, 'E_SCHEMA', 'metadata.waiting_on: expected exactly one of'],
     [{ primitive: 'bridge', type: 'recv', target_id: 'c', metadata: { count: -1 } }, 'E_SCHEMA', 'metadata.count'],
     [{ primitive: 'spawn', type: 'wake', metadata: [] }, 'E_SCHEMA', 'metadata: expected a JSON object (spawn.wake)'],
     [{ primitive: 'spawn', type: 'wake', metadata: { big: 1n } }, 'E_SCHEMA', 'metadata: not JSON-serializable'],

@@ -36,7 +36,11 @@ export default class Diff extends TraceCommand<typeof Diff> {
     if (match === null) await this.usageError(`--threshold: expected a percentage such as 20% or 50, got "${this.flags.threshold}"`);
     const storeA = await this.openStore('read');
     const dbB = this.flags['db-b'];
-    const storeB = dbB === undefined ? storeA : await this.openStore('read', { db: dbB });
+    const storeB = dbB === undefined ? storeA : await this.openStore('read', { db: dbB }).catch(async (error: unknown) => {
+      // Two stores are in play: say which one failed.
+      const { TraceError, isTraceError } = await import('@tracekernel/schema');
+      throw isTraceError(error) ? new TraceError(error.code, `--db-b: ${error.message}`) : error;
+    });
     const diff = await diffRuns(storeA, this.args.a, storeB, this.args.b, {
       threshold: Number(match![1]) / 100,
       ...(this.flags['include-private'] ? { includePrivate: true } : {}),

@@ -5,12 +5,22 @@ import { escapeControl as safe } from './control-chars.js';
 import { formatTime } from './format-time.js';
 import type { Palette } from './palette.js';
 
+const two = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * `850 ms`, `12.3 s`, `4m05s`, `3h20m`, `12d04h`: each unit rounded before it is split, so that
+ * 1m59.7s reads `2m00s`, never `1m60s`, and a wait of weeks stays readable.
+ */
 export function formatDuration(ms: number | null): string {
   if (ms === null) return '-';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${two(seconds % 60)}s`;
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)}h${two(minutes % 60)}m`;
+  const hours = Math.round(ms / 3_600_000);
+  return `${Math.floor(hours / 24)}d${two(hours % 24)}h`;
 }
 
 /** `2025-11-04 18:29:12 | success   |   1.0 s | daily_reflection | attempt 1 | 019a…-span`, the task padded to `taskWidth`. */
