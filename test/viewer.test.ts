@@ -196,6 +196,21 @@ describe('the web viewer', () => {
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => (window as any).__traceViewer.subject?.id === 'task-sub1' && (window as any).__traceViewer.waterfall()?.rows[0]?.key === 'task-sub1');
 
+    // An agent by name, and an event by an id prefix typed on the start page, before any task is open.
+    const findFromHome = async (query: string, kind: string) => {
+      await page.goto(`${base}#/`);
+      await page.waitForSelector('.recent-tasks a');
+      await page.keyboard.press('/');
+      await page.fill('#find', query);
+      await page.waitForSelector(`.find-results .virtual-row[data-kind="${kind}"]`);
+      await page.keyboard.press('Enter');
+    };
+    await findFromHome('zealot', 'agent');
+    await page.waitForFunction(() => window.location.hash === '#/agent/zealot-1');
+    const blocked = JSON.parse((await trace(['--task', 'task-sub1', '--primitive', 'ops.block_task', '--json'], { cwd })).stdout).events[0];
+    await findFromHome(blocked.id.slice(0, 13), 'event');
+    await page.waitForFunction((id) => window.location.hash === `#/event/${id}`, blocked.id);
+
     await page.goto(`${base}#/runs`);
     await page.waitForSelector(`.virtual-row[data-span-id="${retried.span_id}"]`);
     await page.click(`.virtual-row[data-span-id="${retried.span_id}"]`);

@@ -123,9 +123,13 @@ export function readId(value: unknown, bytes: 8 | 16, path: string): string | un
   return /^0+$/.test(hex) ? undefined : hex;
 }
 
-/** A time in epoch nanoseconds as a decimal string (OTLP/JSON writes 64-bit integers as strings). */
+/**
+ * A time in epoch nanoseconds as a decimal string. OTLP/JSON writes 64-bit integers as strings, and
+ * the proto3 JSON mapping has readers accept numbers too: a number past 2^53 has lost its last
+ * digits, which the kernel's millisecond times do not keep anyway.
+ */
 export function readNanos(value: unknown, path: string): string {
-  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  const text = typeof value === 'number' && Number.isInteger(value) && value >= 0 ? BigInt(value).toString() : value;
   if (typeof text !== 'string' || !/^\d{1,20}$/.test(text)) throw invalid(path, 'epoch nanoseconds as a decimal string', value);
   return text.replace(/^0+(?=\d)/, '');
 }

@@ -15,6 +15,9 @@ describe('OTLP/JSON values', () => {
     expect(fromAnyValue({ intValue: '9223372036854775807' }, 'v')).toBe('9223372036854775807');
     expect(readNanos('1761141600000000123', 't')).toBe('1761141600000000123');
     expect(readNanos(1_000, 't')).toBe('1000');
+    // The proto3 JSON mapping lets a sender write a 64-bit time as a number; past 2^53 it is rounded, yet a time.
+    expect(readNanos(1764662401000000000, 't')).toBe('1764662401000000000');
+    expect(() => readNanos(1.5, 't')).toThrow(/t: expected epoch nanoseconds/);
     expect(() => readNanos(-5, 'span.startTimeUnixNano')).toThrow(/span\.startTimeUnixNano: expected epoch nanoseconds/);
   });
 

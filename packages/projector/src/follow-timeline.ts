@@ -1,5 +1,5 @@
 import { EventCatalog, TraceError, type TraceEvent } from '@tracekernel/schema';
-import type { EventQuery, StoreCursor, TraceStore } from '@tracekernel/store';
+import type { ChangeBatch, EventQuery, StoreCursor, TraceStore } from '@tracekernel/store';
 import { checkQuery, heading, matches, storeQuery, timeline, type TimelineEntry, type TimelineQuery } from './timeline.js';
 
 export interface FollowTimelineOptions {
@@ -18,8 +18,15 @@ export interface FollowTimelineOptions {
 export interface FollowedBatch {
   /** New matching events, in the store's commit order. */
   entries: TimelineEntry[];
-  /** Where to resume with `after`. */
+  /** Where to resume with `after` once every entry is handled. */
   cursor: StoreCursor | null;
+  /**
+   * Parallel to `entries`: where to resume with `after` once this entry and those before it are
+   * handled, so that a follower cut mid-batch gets each event exactly once. Undefined for an entry
+   * after which no cursor is exact (an event delivered out of commit order, after its late cause):
+   * a follower keeps the previous resume point there.
+   */
+  resumePoints: (StoreCursor | undefined)[];
 }
 
 export interface TimelineFollow {
@@ -81,15 +88,40 @@ export async function followTimeline(store: TraceStore, query: TimelineQuery, op
     });
     for await (const batch of follow) {
       const candidates = members ? await members.admit(batch.events) : batch.events;
+      const points = resumePoints(batch, candidates);
       const entries: TimelineEntry[] = [];
-      for (const event of candidates) {
-        if (shown.delete(event.id) || event.private || !matches(event, live)) continue;
+      const entryPoints: (StoreCursor | undefined)[] = [];
+      candidates.forEach((event, index) => {
+        if (shown.delete(event.id) || event.private || !matches(event, live)) return;
         entries.push({ event, description: catalog.describe(event) });
-      }
-      if (entries.length > 0 || members) yield { entries, cursor: batch.cursor };
+        entryPoints.push(points[index]);
+      });
+      if (entries.length > 0 || members) yield { entries, cursor: batch.cursor, resumePoints: entryPoints };
     }
   }
   return { heading: title, backlog: backlog?.entries ?? [], batches: batches() };
+}
+
+/**
+ * For each candidate (a store batch's events, reordered or thinned by a task's membership), the
+ * store cursor that resumes exactly after it: the one after its own commit, when every candidate
+ * before it committed no later and every candidate after it committed later. A waiter released
+ * from an earlier batch has no cursor here, and counts as committed before the whole batch.
+ */
+function resumePoints(batch: ChangeBatch, candidates: readonly TraceEvent[]): (StoreCursor | undefined)[] {
+  const order = new Map(batch.events.map((event, index) => [event.id, index]));
+  const positions = candidates.map((event) => order.get(event.id) ?? -1);
+  const laterMin: number[] = new Array<number>(positions.length);
+  let min = Number.POSITIVE_INFINITY;
+  for (let index = positions.length - 1; index >= 0; index--) {
+    laterMin[index] = min;
+    min = Math.min(min, positions[index]!);
+  }
+  let max = -1;
+  return positions.map((position, index) => {
+    max = Math.max(max, position);
+    return position >= 0 && position === max && laterMin[index]! > position ? batch.cursors[position] : undefined;
+  });
 }
 
 /** The members of a task's timeline, kept up to date as events arrive. */

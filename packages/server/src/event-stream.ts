@@ -11,10 +11,10 @@ export interface EventStreamOptions {
 
 /**
  * `GET /v1/stream`: the matching events as they are committed, as Server-Sent Events. Each `event`
- * message is one event in the `--json` shape; the `id` of the last message of each batch is the
- * store's cursor, which a reconnecting EventSource sends back as `Last-Event-ID` to resume right
- * after it. Delivery is at least once: a connection cut in the middle of a batch resumes from the
- * batch before, and repeats its first events.
+ * message is one event in the `--json` shape, and its `id` the store's cursor just past it, which a
+ * reconnecting EventSource sends back as `Last-Event-ID` to resume right after it: each event
+ * arrives once across reconnects. The backlog's messages carry no id but its last (the head), so a
+ * stream cut inside its backlog starts afresh and sends the backlog again.
  */
 export async function streamEvents(
   store: TraceStore,
@@ -62,14 +62,14 @@ export async function streamEvents(
       });
     }
     for await (const batch of follow.batches) {
-      const entries = batch.entries.filter((entry) => !shown.delete(entry.event.id));
-      if (entries.length === 0) {
+      const delivered = batch.entries.flatMap((entry, index) => (shown.delete(entry.event.id) ? [] : [{ entry, resumePoint: batch.resumePoints[index] }]));
+      if (delivered.length === 0) {
         if (batch.cursor !== null) response.write(`id: ${batch.cursor}\n\n`);
         continue;
       }
-      entries.forEach((entry, index) => {
-        const last = index === entries.length - 1;
-        response.write(message(JSON.stringify(toJsonEvent(entry.event)), last ? (batch.cursor ?? undefined) : undefined));
+      delivered.forEach(({ entry, resumePoint }, index) => {
+        const last = index === delivered.length - 1;
+        response.write(message(JSON.stringify(toJsonEvent(entry.event)), last ? (batch.cursor ?? undefined) : resumePoint));
       });
     }
   } finally {

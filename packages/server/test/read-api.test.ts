@@ -2,13 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { causality, causalityJson, findRun, listRuns, timeline, timelineJson } from '@tracekernel/projector';
 import { DIALECTS, postStory, servers, type Served } from './server-fixture.js';
 
-/** Reads an SSE response until `count` event messages have arrived; returns them with the last id seen. */
+/** Reads an SSE response until `count` event messages have arrived; returns them with each one's id and the last id seen. */
 async function readStream(response: Response, count: number) {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let lastId: string | undefined;
   const events: any[] = [];
+  const ids: (string | undefined)[] = [];
   while (events.length < count) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -17,14 +18,18 @@ async function readStream(response: Response, count: number) {
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
+      let id: string | undefined;
       for (const line of block.split('\n')) {
-        if (line.startsWith('id: ')) lastId = line.slice(4);
-        if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)));
+        if (line.startsWith('id: ')) lastId = id = line.slice(4);
+        if (line.startsWith('data: ')) {
+          events.push(JSON.parse(line.slice(6)));
+          ids.push(id);
+        }
       }
     }
   }
   await reader.cancel();
-  return { events, lastId };
+  return { events, ids, lastId };
 }
 
 describe.each(DIALECTS)('the read API over HTTP (%s)', (dialect) => {
@@ -96,6 +101,22 @@ describe.each(DIALECTS)('the read API over HTTP (%s)', (dialect) => {
     const bad = await served.json('/v1/stream', { headers: { 'last-event-id': 'not-a-cursor' }, status: 400 });
     expect(bad.error.code).toBe('E_USAGE');
     expect(bad.error.message).toMatch(/cursor/);
+  });
+
+  it('gives every message its own resume point: a stream cut inside a batch resumes after the last event it got', async () => {
+    served = await serve();
+    const [create] = await served.post([{ primitive: 'ops', type: 'create_task', agent_id: 'zealot-1', target_id: 'task-cut', metadata: { title: 'Cut' } }]);
+    for (const filter of ['task=task-cut', 'agent=haiku-2']) {
+      const first = await served.request(`/v1/stream?${filter}`);
+      const batch = await served.post([1, 2, 3].map((n) => ({ primitive: 'bridge', type: 'send', agent_id: 'haiku-2', target_id: 'dev', parent_event_id: create, metadata: { content: `part ${n}` } })));
+      const seen = await readStream(first, 3);
+      expect(seen.events.map((event) => event.id)).toEqual(batch);
+      expect(seen.ids.every((id) => id !== undefined)).toBe(true);
+      // The client got only the first message before the cut: it resumes with that message's id.
+      const resumed = await served.request(`/v1/stream?${filter}`, { headers: { 'last-event-id': seen.ids[0]! } });
+      const rest = await readStream(resumed, 2);
+      expect(rest.events.map((event) => event.id)).toEqual(batch.slice(1));
+    }
   });
 
   it('streams an agent with its backlog first (limit, like tail -n N -f), then what lands', async () => {

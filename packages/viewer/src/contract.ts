@@ -65,8 +65,8 @@ export interface StatsResponse {
   events: number;
   first_ts: string | null;
   last_ts: string | null;
-  by_primitive: Record<string, number>;
-  by_agent: Record<string, number>;
+  by_primitive: Array<{ primitive: string; count: number }>;
+  by_agent: Array<{ agent: string | null; count: number }>;
   [field: string]: unknown;
 }
 

@@ -34,7 +34,34 @@ export async function loadDirectory(): Promise<Directory> {
     }
   }
   const channels = [...new Set(bridge.events.map((event) => event.target_id).filter((id): id is string => id !== null))].sort();
-  return { tasks: [...tasks.values()], agents: Object.keys(stats.by_agent).sort(), channels, stats };
+  const agents = stats.by_agent.map((row) => row.agent).filter((agent): agent is string => agent !== null).sort();
+  return { tasks: [...tasks.values()], agents, channels, stats };
+}
+
+/** Hex digits of an id prefix that must be given before the store is asked for the events it may name. */
+const MIN_PREFIX_DIGITS = 8;
+
+/**
+ * The stored events whose id starts with `prefix`. A uuidv7 starts with its time in milliseconds,
+ * so a prefix of 8 or more hex digits names a time window of at most a minute, read with since and
+ * until. (Ids chosen by a client, and those of imported OpenTelemetry spans, which are hashed, are
+ * found only once their task is open.)
+ */
+export async function findEventsByIdPrefix(prefix: string, limit = 50): Promise<FindResult[]> {
+  const wanted = prefix.trim().toLowerCase();
+  const digits = wanted.replace(/-/g, '').slice(0, 12);
+  if (digits.length < MIN_PREFIX_DIGITS || !looksLikeEventIdPrefix(wanted)) return [];
+  const earliest = parseInt(digits.padEnd(12, '0'), 16);
+  const latest = parseInt(digits.padEnd(12, 'f'), 16);
+  const { events } = await getJson<EventsResponse>('/v1/events', {
+    since: new Date(earliest).toISOString(),
+    until: new Date(latest + 1).toISOString(),
+    limit: 20_000,
+  });
+  return events
+    .filter((event) => event.id.startsWith(wanted))
+    .slice(0, limit)
+    .map((event) => ({ kind: 'event', id: event.id, label: `event ${event.id.slice(0, 13)}… ${event.primitive}.${event.type}${event.agent_id ? ` by ${event.agent_id}` : ''}`, route: `/event/${event.id}` }));
 }
 
 /** Matches a query against the directory: names by substring, and an event id by prefix. */

@@ -2,7 +2,7 @@ import { apiUrl } from './api-client.js';
 import type { TraceEventJson } from './contract.js';
 import { DetailsPanel } from './details-panel.js';
 import { h } from './dom.js';
-import { FindResults, findInDirectory, loadDirectory, looksLikeEventIdPrefix, renderHome, type Directory, type FindResult } from './find-panel.js';
+import { FindResults, findEventsByIdPrefix, findInDirectory, loadDirectory, looksLikeEventIdPrefix, renderHome, type Directory, type FindResult } from './find-panel.js';
 import type { GraphLayout } from './graph-layout.js';
 import { GraphView } from './graph-view.js';
 import { LayoutClient } from './layout-client.js';
@@ -286,6 +286,10 @@ export class ViewerApp {
   private async find(query: string): Promise<void> {
     const directory = await this.getDirectory();
     const results = findInDirectory(directory, query);
+    if (looksLikeEventIdPrefix(query)) {
+      const stored = await findEventsByIdPrefix(query).catch(() => [] as FindResult[]);
+      for (const match of stored) if (!results.some((result) => result.id === match.id)) results.push(match);
+    }
     if (looksLikeEventIdPrefix(query) && tableSize(this.eventIds) > 0) {
       const answer = await this.layoutClient.ask({ op: 'find', prefix: query.trim(), limit: 50 }, 'find');
       for (const match of answer.matches) {
