@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,23 @@ describe('tracer.register', () => {
     expect(errors.map((error) => error.message).join('\n')).toMatch(/different definition/);
     expect(await readAll(db)).toHaveLength(1);
     expect((await storedRegistrations(db))[0]!.description).toBe('{agent} shipped {target} v{meta.version}');
+  });
+
+  it('writes the registration again at the next flush once the store can be opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracekernel-sdk-'));
+    const blocker = join(dir, 'state');
+    writeFileSync(blocker, 'a file where the store directory should be');
+    const db = join(blocker, 'trace.db');
+    const env = { XDG_STATE_HOME: join(dir, 'spool'), HOME: dir };
+    const errors: Error[] = [];
+    const tracer = createTracer({ agentId: 'ci', db, env }).on('error', (error) => errors.push(error));
+    tracer.register('deploy', deploy());
+    await tracer.flush();
+    expect(errors.length).toBeGreaterThan(0);
+    rmSync(blocker);
+    await tracer.flush();
+    expect((await storedRegistrations(db)).map((registration) => registration.type)).toEqual(['ship']);
+    await tracer.close();
   });
 
   it('neither blocks nor throws when the store is down: the failure is reported and the events are spooled', async () => {
