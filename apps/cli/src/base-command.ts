@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import type { TraceError } from '@tracekernel/schema';
+import type { EventCatalog, TraceError } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { escapeControl, escapeJsonControl } from './render/control-chars.js';
 
@@ -86,6 +86,24 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
     const store = await openStore({ db: this.flags.db, mode, cwd: process.cwd(), env: process.env, ...options });
     this.#stores.push(store);
     return store;
+  }
+
+  /**
+   * The catalog with the primitives registered in the store (tracer.register), for every command
+   * that validates or describes events. Without a store (`undefined`), the nearest one is read if
+   * there is one; none means the built-in primitives only.
+   */
+  protected async storeCatalog(store?: TraceStore): Promise<EventCatalog> {
+    const { EventCatalog, loadRegistrations } = await import('@tracekernel/schema');
+    if (store === undefined) {
+      try {
+        store = await this.openStore('read');
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'E_NO_STORE') return new EventCatalog();
+        throw error;
+      }
+    }
+    return loadRegistrations(new EventCatalog(), await store.registrations());
   }
 
   /** Throws a usage error (exit 2) from a command's own flag checks. */

@@ -1,5 +1,6 @@
 import { toJsonEvent } from '@tracekernel/schema';
 import { followTimeline, type TimelineEntry, type TimelineQuery } from '@tracekernel/projector';
+import type { EventCatalog } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { escapeControl, escapeJsonControl } from './render/control-chars.js';
 import { timelineLine } from './render/timeline-text.js';
@@ -14,6 +15,8 @@ export interface FollowTerminalOptions {
   local?: boolean;
   /** Poll interval; an event is printed within about this long of its commit (default 200 ms). */
   pollMs?: number;
+  /** Describes the events, registered primitives included. */
+  catalog?: EventCatalog;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function followToTerminal(store: TraceStore, query: TimelineQuery, 
   try {
     const follow = await followTimeline(store, query, {
       signal: controller.signal,
+      ...(options.catalog === undefined ? {} : { catalog: options.catalog }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     });
     if (!options.json) options.output.line(options.output.colours.bold(escapeControl(follow.heading)));

@@ -38,6 +38,7 @@ export {
 export { builtinPrimitives, type BuiltinPrimitives } from './builtin-catalog.js';
 export { compileDescription, type DescriptionTemplate } from './description-template.js';
 export { listCatalog, type CatalogPrimitiveListing, type CatalogTypeListing } from './catalog-listing.js';
+export { toKindRegistrations, loadRegistrations, sameRegistration, canonicalJson, checkNotBuiltin, type KindRegistration } from './kind-registration.js';
 export { schemaDocuments } from './schema-documents.js';
 export {
   RUN_SCHEMA_VERSION,

@@ -3,6 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { EventCatalog, Redactor, builtinPrimitives, isEventId, type PreparedEvent, type PrimitiveDefinition, type TraceEvent } from '@tracekernel/schema';
 import { isPostgresLocation, redactKeys, storePathForWriting } from '@tracekernel/store';
 import type { SinkError } from './event-sink.js';
+import { KindRegistrar } from './kind-registrar.js';
 import type { EventWriter } from './event-writer.js';
 import { leaseWriter, type WriterLease } from './shared-writers.js';
 import { buildHelpers, type BuiltinHelpers } from './typed-helpers.js';
@@ -106,6 +107,7 @@ export class Tracer {
   readonly #bus = new EventEmitter<TracerEvents>();
   readonly #lease: WriterLease;
   readonly #writer: EventWriter;
+  readonly #registrar: KindRegistrar;
   #emitted = 0;
   #lastError: string | null = null;
   #closed = false;
@@ -119,6 +121,16 @@ export class Tracer {
     this.#session = options.session ?? env.TRACE_SESSION ?? null;
     this.#redactor = new Redactor(redactKeys({ redact: options.redact, env, db: options.db }));
     this.#envParent = env.TRACE_PARENT && isEventId(env.TRACE_PARENT) ? env.TRACE_PARENT : null;
+    const report = (error: SinkError) => {
+      this.#lastError = error.message;
+      if (this.#bus.listenerCount('error') > 0) this.#bus.emit('error', error);
+      else if (error.lost && !warnedOnStderr) {
+        // Losing events must never pass silently; once per process, so a storm stays readable.
+        warnedOnStderr = true;
+        process.stderr.write(`tracekernel: ${error.message} (listen for 'error' on the tracer to handle this)\n`);
+      }
+    };
+    this.#registrar = new KindRegistrar(this.location, env, report);
     this.#lease = leaseWriter(
       {
         location: this.location,
@@ -129,15 +141,7 @@ export class Tracer {
         env,
         ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       },
-      (error: SinkError) => {
-        this.#lastError = error.message;
-        if (this.#bus.listenerCount('error') > 0) this.#bus.emit('error', error);
-        else if (error.lost && !warnedOnStderr) {
-          // Losing events must never pass silently; once per process, so a storm stays readable.
-          warnedOnStderr = true;
-          process.stderr.write(`tracekernel: ${error.message} (listen for 'error' on the tracer to handle this)\n`);
-        }
-      },
+      report,
     );
     this.#writer = this.#lease.writer;
     this.#addHelpers(builtinPrimitives);
@@ -212,8 +216,13 @@ export class Tracer {
     return child;
   }
 
-  /** Adds a primitive (or more types to one) to this tracer's catalog. */
+  /**
+   * Adds a primitive (or more types to one) to this tracer's catalog and stores the registration,
+   * so that the CLI accepts and describes its events. Throws a TraceError for a built-in primitive
+   * or a metadata schema JSON Schema cannot express; the store is written in the background.
+   */
   register(name: string, definition: PrimitiveDefinition): this {
+    this.#registrar.register(name, definition);
     this.catalog.registerPrimitive(name, definition);
     this.#addHelpers({ [name]: definition });
     return this;
@@ -232,12 +241,13 @@ export class Tracer {
 
   /** Resolves once every event emitted so far is durable; rejects if some could be kept nowhere (see `stats().lost`). */
   flush(): Promise<void> {
-    return this.#writer.flush();
+    return Promise.all([this.#registrar.flush(), this.#writer.flush()]).then(() => undefined);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#registrar.flush().catch(() => undefined);
     await this.#lease.release();
     await closeRunReader(this);
   }

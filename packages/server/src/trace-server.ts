@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { EventCatalog, Redactor, TraceError } from '@tracekernel/schema';
+import { EventCatalog, Redactor, TraceError, loadRegistrations } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { ingestEvents, parseEventBatch } from './event-ingest.js';
 import { ingestTraces } from './trace-ingest.js';
@@ -81,7 +81,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.cors !== undefined && !/^https?:\/\/[^/\s]+$/.test(options.cors)) {
     throw new TraceError('E_USAGE', `--cors: expected an origin such as https://viewer.example.com (scheme, host, optional port, no path), got ${JSON.stringify(options.cors)}`);
   }
-  const catalog = options.catalog ?? new EventCatalog();
+  // The primitives registered in the store at start (tracer.register) are validated and described too.
+  const catalog = options.catalog ?? loadRegistrations(new EventCatalog(), await options.store.registrations());
   const handler = new RequestHandler({
     ...options,
     host,

@@ -1,4 +1,4 @@
-import type { PreparedEvent, TraceEvent } from '@tracekernel/schema';
+import type { KindRegistration, PreparedEvent, TraceEvent } from '@tracekernel/schema';
 
 /** Which events to read. All filters combine with AND; results are ordered by (ts, id). */
 export interface EventQuery {
@@ -240,6 +240,16 @@ export interface TraceStore {
    * (`children`: what these events caused) is one of `ids`, ordered by event, then confidence (highest first).
    */
   inferredEdges(ids: readonly string[], direction: 'parents' | 'children'): Promise<InferredEdge[]>;
+
+  /**
+   * Stores registered event types (tracer.register), so that every reader's catalog knows them.
+   * A type already stored with the same definition is skipped; a different definition, or a
+   * built-in primitive, is refused with E_SCHEMA and nothing is written. Returns how many were added.
+   */
+  registerKinds(registrations: readonly KindRegistration[]): Promise<number>;
+
+  /** Every stored registration, by primitive then type; load them with loadRegistrations. */
+  registrations(): Promise<KindRegistration[]>;
 
   /**
    * Checks the store end to end: the database's own integrity check, the append-only protection,

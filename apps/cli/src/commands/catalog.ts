@@ -12,8 +12,8 @@ export default class Catalog extends TraceCommand<typeof Catalog> {
   };
 
   async run(): Promise<{ primitives: CatalogPrimitiveListing[] }> {
-    const { EventCatalog, listCatalog } = await import('@tracekernel/schema');
-    const primitives = listCatalog(new EventCatalog(), this.args.primitive);
+    const { listCatalog } = await import('@tracekernel/schema');
+    const primitives = listCatalog(await this.storeCatalog(), this.args.primitive);
     if (!this.jsonEnabled()) {
       const { palette } = await import('../render/palette.js');
       const { catalogText } = await import('../render/catalog-text.js');

@@ -66,7 +66,9 @@ export default class Emit extends TraceCommand<typeof Emit> {
       ...(flags.ts === undefined ? {} : { ts: parseEmitTime(flags.ts) }),
       private: flags.private,
     };
-    const catalog = new EventCatalog();
+    // A primitive that is not built in may be registered in the store (tracer.register).
+    const builtin = new EventCatalog();
+    const catalog = builtin.primitives().includes(args.primitive) ? builtin : await this.storeCatalog();
     // Validate everything before the store is opened, so bad input never creates or touches a store.
     // Redaction reads the config beside the store it will write to, and touches nothing.
     const redactor = new Redactor(redactKeys({ db: this.flags.db, cwd: process.cwd(), env: process.env }));

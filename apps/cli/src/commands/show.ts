@@ -90,10 +90,11 @@ export default class Show extends TraceCommand<typeof Show> {
       throw error;
     }
     const includePrivate = flags['include-private'];
+    const catalog = await this.storeCatalog(store);
 
     const showCausality = async (subject: string) => {
       const { causalityText } = await import('../render/causality-text.js');
-      const causality = await projector.causality(store, subject, undefined, { includePrivate, inferred: flags.inferred });
+      const causality = await projector.causality(store, subject, catalog, { includePrivate, inferred: flags.inferred });
       if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => causalityText(causality, colours, { local: flags.local }));
       return projector.causalityJson(causality);
     };
@@ -136,7 +137,7 @@ export default class Show extends TraceCommand<typeof Show> {
 
     const timeOptions = (flag: string) => ({ flag, ...(query.agent === undefined ? {} : { agent: query.agent }) });
     const primitives = flags.primitive?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
-    if (primitives !== undefined) await projector.checkKindFilter(store, primitives, '--primitive');
+    if (primitives !== undefined) await projector.checkKindFilter(store, primitives, '--primitive', catalog);
     const timelineQuery = {
       ...query,
       ...(primitives === undefined ? {} : { primitives }),
@@ -147,10 +148,10 @@ export default class Show extends TraceCommand<typeof Show> {
     };
     if (flags.follow) {
       const { followToTerminal } = await import('../follow-terminal.js');
-      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: await TerminalOutput.open(flags, { page: false, fit: true }), local: flags.local });
+      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: await TerminalOutput.open(flags, { page: false, fit: true }), local: flags.local, catalog });
       return undefined;
     }
-    const timeline = await projector.timeline(store, timelineQuery);
+    const timeline = await projector.timeline(store, timelineQuery, catalog);
     const { timelineText } = await import('../render/timeline-text.js');
     if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => timelineText(timeline, colours, { local: flags.local }));
     return projector.timelineJson(timeline);

@@ -127,6 +127,21 @@ const MIGRATIONS: readonly Migration[] = [
     version: 5,
     sql: `CREATE INDEX events_by_short_id ON events ((right(id::text, 12)) text_pattern_ops);`,
   },
+  {
+    // Registered primitives (tracer.register): one row per type, its definition as canonical
+    // JSON (see docs/schema.md). Append-only like the events.
+    version: 6,
+    sql: `
+      CREATE TABLE kind_registrations (
+        primitive text NOT NULL,
+        type text NOT NULL,
+        definition text NOT NULL,
+        registered_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (primitive, type)
+      );
+      CREATE TRIGGER kind_registrations_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON kind_registrations FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

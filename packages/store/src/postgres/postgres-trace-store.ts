@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Pg from 'pg';
 import { Kysely, PostgresDialect, sql, type RawBuilder, type SqlBool } from 'kysely';
-import { EventCatalog, TraceError, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { EventCatalog, TraceError, type KindRegistration, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { newRegistrations, registrationDefinition, registrationOfRow } from '../kind-registrations.js';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
 import { shortIdQuery } from '../short-id-query.js';
@@ -580,6 +581,33 @@ export class PostgresTraceStore implements TraceStore {
         SELECT count(*)::int4 AS added FROM ins`.execute(this.#db);
       return rows[0]!.added;
     });
+  }
+
+  async registerKinds(registrations: readonly KindRegistration[]): Promise<number> {
+    if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    if (registrations.length === 0) return 0;
+    return this.#read(() =>
+      this.#db.transaction().execute(async (trx) => {
+        // SHARE ROW EXCLUSIVE conflicts with itself: two registrars take turns, the second sees the first's rows.
+        await sql`LOCK TABLE kind_registrations IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+        const added = newRegistrations(registrations, await this.#storedRegistrations(trx));
+        if (added.length === 0) return 0;
+        await sql`INSERT INTO kind_registrations (primitive, type, definition)
+          SELECT * FROM unnest(${added.map((r) => r.primitive)}::text[], ${added.map((r) => r.type)}::text[], ${added.map(registrationDefinition)}::text[])`.execute(trx);
+        return added.length;
+      }),
+    );
+  }
+
+  async registrations(): Promise<KindRegistration[]> {
+    if (this.version < 6) return [];
+    return this.#read(() => this.#storedRegistrations(this.#db));
+  }
+
+  async #storedRegistrations(db: Kysely<PostgresDatabase>): Promise<KindRegistration[]> {
+    const { rows } = await sql<{ primitive: string; type: string; definition: string }>`
+      SELECT primitive, type, definition FROM kind_registrations ORDER BY primitive, type`.execute(db);
+    return rows.map((row) => registrationOfRow(row.primitive, row.type, row.definition, this.location));
   }
 
   async inferredEdges(ids: readonly string[], direction: 'parents' | 'children'): Promise<InferredEdge[]> {

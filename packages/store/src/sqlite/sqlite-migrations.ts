@@ -35,6 +35,9 @@ export function protectionTriggers(table: string): string[] {
 /** The triggers version 4 installs on inferred_edges (which versions 2 and 3 predate). */
 export const INFERRED_EDGE_TRIGGERS = ['inferred_edges_are_append_only_update', 'inferred_edges_are_append_only_delete'];
 
+/** The triggers version 6 installs on kind_registrations. */
+export const REGISTRATION_TRIGGERS = ['kind_registrations_keep_existing_rows', 'kind_registrations_are_append_only_update', 'kind_registrations_are_append_only_delete'];
+
 /**
  * Version 2: the append-only promise at the SQL level, for every protected table.
  *
@@ -164,6 +167,29 @@ const MIGRATIONS: readonly Migration[] = [
     // an id by the start of its last group; the leading bytes are the time, shared by a whole run.
     version: 5,
     sql: 'CREATE INDEX events_by_short_id ON events (substr(id, 11, 6));',
+  },
+  {
+    // Registered primitives (tracer.register), so that the CLI validates and describes their
+    // events: one row per type, its definition as canonical JSON (see docs/schema.md). Append-only
+    // like the events: a different definition for a stored type is refused by the store's code,
+    // and a REPLACE is skipped here.
+    version: 6,
+    sql: `
+      CREATE TABLE kind_registrations (
+        primitive TEXT NOT NULL,
+        type TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        PRIMARY KEY (primitive, type)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER kind_registrations_keep_existing_rows BEFORE INSERT ON kind_registrations
+        WHEN EXISTS (SELECT 1 FROM kind_registrations WHERE primitive = NEW.primitive AND type = NEW.type)
+        BEGIN SELECT RAISE(IGNORE); END;
+      CREATE TRIGGER kind_registrations_are_append_only_update BEFORE UPDATE ON kind_registrations WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, 'kind_registrations are append-only'); END;
+      CREATE TRIGGER kind_registrations_are_append_only_delete BEFORE DELETE ON kind_registrations WHEN NOT EXISTS (SELECT 1 FROM trace_maintenance)
+        BEGIN SELECT RAISE(ABORT, 'kind_registrations are append-only'); END;
+    `,
   },
 ];
 

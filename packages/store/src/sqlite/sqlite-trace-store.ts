@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
-import { EventCatalog, TraceError, isEventId, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { EventCatalog, TraceError, isEventId, type KindRegistration, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
+import { newRegistrations, registrationDefinition, registrationOfRow } from '../kind-registrations.js';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
 import { shortIdQuery } from '../short-id-query.js';
@@ -746,6 +747,35 @@ export class SqliteTraceStore implements TraceStore {
     } catch (error) {
       throw toTraceError(error, this.location);
     }
+  }
+
+  async registerKinds(registrations: readonly KindRegistration[]): Promise<number> {
+    if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
+    if (registrations.length === 0) return 0;
+    const insert = this.#sqlite.prepare('INSERT INTO kind_registrations (primitive, type, definition, registered_at) VALUES (?, ?, ?, ?)');
+    // Read and write in one IMMEDIATE transaction: a concurrent registrar waits, then sees this one's rows.
+    const write = this.#sqlite.transaction(() => {
+      const added = newRegistrations(registrations, this.#storedRegistrations());
+      const now = Date.now();
+      for (const registration of added) insert.run(registration.primitive, registration.type, registrationDefinition(registration), now);
+      return added.length;
+    });
+    try {
+      return this.#lock.retry(() => write.immediate());
+    } catch (error) {
+      throw toTraceError(error, this.location);
+    }
+  }
+
+  async registrations(): Promise<KindRegistration[]> {
+    // A store opened for reading below version 6 (not migrated) has no registrations.
+    if (this.version < 6) return [];
+    return this.#read(async () => this.#storedRegistrations());
+  }
+
+  #storedRegistrations(): KindRegistration[] {
+    const rows = this.#sqlite.prepare('SELECT primitive, type, definition FROM kind_registrations ORDER BY primitive, type').raw(true).all() as [string, string, string][];
+    return rows.map(([primitive, type, definition]) => registrationOfRow(primitive, type, definition, this.location));
   }
 
   async inferredEdges(ids: readonly string[], direction: 'parents' | 'children'): Promise<InferredEdge[]> {

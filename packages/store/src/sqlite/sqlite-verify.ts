@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { StoreCheck } from '../trace-store.js';
 import { CHAIN_GENESIS, CHAIN_ROWS_SQL, chainRecordOfRow, type ChainRow } from './sqlite-event-chain.js';
 import { hexToId, hexToIds } from './sqlite-id-codec.js';
-import { INFERRED_EDGE_TRIGGERS, PROTECTED_TABLES, protectionTriggers } from './sqlite-migrations.js';
+import { INFERRED_EDGE_TRIGGERS, REGISTRATION_TRIGGERS, PROTECTED_TABLES, protectionTriggers } from './sqlite-migrations.js';
 
 /** At most this many problems are listed per check; the count says how many there were. */
 const MAX_LISTED = 20;
@@ -23,12 +23,12 @@ function protection(sqlite: Database.Database, version: number): StoreCheck {
     return { name: 'protection', ok: true, detail: `a version ${version} store: only events are protected until a writer upgrades it`, problems: [] };
   }
   const present = new Set(sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[]);
-  const expected = [...PROTECTED_TABLES.flatMap(({ table }) => protectionTriggers(table)), ...(version >= 4 ? INFERRED_EDGE_TRIGGERS : [])];
+  const expected = [...PROTECTED_TABLES.flatMap(({ table }) => protectionTriggers(table)), ...(version >= 4 ? INFERRED_EDGE_TRIGGERS : []), ...(version >= 6 ? REGISTRATION_TRIGGERS : [])];
   const missing = expected.filter((name) => !present.has(name));
   const maintenance = sqlite.prepare('SELECT count(*) FROM trace_maintenance').pluck().get() as number;
   const problems = missing.map((name) => `trigger ${name} is missing (dropped by someone with write access to the file)`);
   if (maintenance > 0) problems.push(`trace_maintenance holds ${maintenance} row(s) outside a transaction: the triggers are switched off`);
-  return check('protection', problems, problems.length, `append-only triggers on ${PROTECTED_TABLES.length + (version >= 4 ? 1 : 0)} tables`, `the append-only triggers are not all in force`);
+  return check('protection', problems, problems.length, `append-only triggers on ${PROTECTED_TABLES.length + (version >= 4 ? 1 : 0) + (version >= 6 ? 1 : 0)} tables`, `the append-only triggers are not all in force`);
 }
 
 /** Every reference from an event (or a cause, or a link) resolves, and no dictionary entry is unused. */
