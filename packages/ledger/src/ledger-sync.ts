@@ -136,7 +136,7 @@ async function mergeBranch(worktree: LedgerWorktree, incoming: string, label: st
     if (path.endsWith('.jsonl')) merged = unionLines(ours ?? '', theirs ?? '');
     else merged = ours ?? theirs ?? '';
     writeLedgerFile(worktree, path, merged);
-    await worktree.git(['add', '--', path]);
+    await worktree.git(['add', '-f', '--', path]);
   }
   await worktree.git(['commit', '-q', '--no-verify', '--no-edit']);
 }
@@ -191,7 +191,7 @@ export async function pushLedger(options: SyncOptions): Promise<PushReport> {
       const pull = await pullLocked(repo, remote, remote);
       const refs = await localLedgerRefs(repo);
       if (refs.length === 0) throw new TraceError('E_NOT_FOUND', 'the ledger is empty: nothing to push (trace ledger export first)');
-      const push = await repo.git(['push', '--porcelain', '--', remote, ...refs.map((ref) => `${ref}:${ref}`)], { okCodes: [1, 128] });
+      const push = await repo.git(['push', '--porcelain', '--no-follow-tags', '--', remote, ...refs.map((ref) => `${ref}:${ref}`)], { okCodes: [1, 128] });
       if (push.code === 0) return { remote, pushed: refs, pull };
       const rejected = /\[rejected\]|non-fast-forward|fetch first|stale info/.test(push.stdout + push.stderr);
       if (!rejected || attempt >= 3) {
