@@ -73,7 +73,7 @@ async function remoteLedgerRefs(repo: LedgerRepo, source: string): Promise<Map<s
 async function pullLocked(repo: LedgerRepo, source: string, label: string): Promise<PullReport> {
   const notices: string[] = [];
   const refs = await remoteLedgerRefs(repo, source);
-  const before = await LedgerReader.open(repo);
+  const before = await LedgerReader.open(repo, { localOnly: true });
   const runsBefore = new Set(await before.list('runs'));
   if (refs.size === 0) {
     return { source: label, runs_added: 0, tags_added: 0, notes_merged: false, commit: before.commit, notices };
@@ -106,7 +106,7 @@ async function pullLocked(repo: LedgerRepo, source: string, label: string): Prom
     notices.push(...worktree.notices);
     if (refs.has(LEDGER_BRANCH_REF)) await mergeBranch(worktree, `${INCOMING}/heads/trace-ledger`, label);
     await ensureRunTags(worktree);
-    const after = await LedgerReader.open(repo);
+    const after = await LedgerReader.open(repo, { localOnly: true });
     const runsAdded = (await after.list('runs')).filter((name) => !runsBefore.has(name)).length;
     return { source: label, runs_added: runsAdded, tags_added: tagsAdded, notes_merged: notesMerged, commit: after.commit, notices };
   } finally {

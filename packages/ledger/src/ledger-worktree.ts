@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TraceError } from '@tracekernel/schema';
 import { git, type GitOptions, type GitResult } from './git-runner.js';
+import { remoteLedgerCommit } from './ledger-read.js';
 import { LEDGER_BRANCH, LEDGER_BRANCH_REF, NOTES_REF, WORKTREE_DIR } from './ledger-names.js';
 import type { LedgerRepo } from './ledger-repo.js';
 
@@ -199,12 +200,6 @@ export async function ensureWorktree(repo: LedgerRepo): Promise<LedgerWorktree> 
   }
   await ensureIgnored(repo, notices);
   return worktree;
-}
-
-/** A remote's ledger, when this clone has fetched one but never checked it out. */
-async function remoteLedgerCommit(repo: LedgerRepo): Promise<string | null> {
-  const { stdout } = await repo.git(['for-each-ref', '--format=%(objectname)', `refs/remotes/*/${LEDGER_BRANCH}`]);
-  return stdout.split('\n').find((line) => line.trim())?.trim() ?? null;
 }
 
 /** With the lock held, any uncommitted change or half-done merge was left by a process that died. */

@@ -37,6 +37,8 @@ describe('ledger push, pull and bundle', () => {
 
     // Two clones diverge: each adds a run, then they exchange through the remote.
     const b = clone(remote, join(base, 'b'));
+    // A fresh clone has origin/trace-ledger but no local branch yet: it reads that one.
+    expect((await listLedgerRuns(b)).runs.map((run) => run.span_id)).toEqual([runA]);
     const storeB = openStore(join(base, 'store-b'));
     const runB = (await recordRun(storeB, b, 'beta')).span;
     await exportRuns({ cwd: b, store: storeB });
