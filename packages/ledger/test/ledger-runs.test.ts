@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportRuns, importRuns, listLedgerRuns, showLedgerRun } from '@tracekernel/ledger';
@@ -55,6 +55,11 @@ describe('ledger export, list, show and import', () => {
     expect(shown.run.code_ref).toBe(before.head);
     expect(shown.events).toHaveLength(4);
     expect(shown.tag).toEqual({ name: `trace/run/${span}`, commit: before.head });
+
+    // From a subdirectory, or from inside .trace-ledger/ (a user looking at its files): the same repository.
+    mkdirSync(join(repo, 'sub', 'deep'), { recursive: true });
+    expect((await listLedgerRuns(join(repo, 'sub', 'deep'))).runs.map((run) => run.span_id)).toEqual([span]);
+    expect((await exportRuns({ cwd: join(repo, '.trace-ledger', 'runs'), store, runs: [span] })).commit).toBeNull();
     await store.close();
 
     // A second store (another machine) imports it, once.
