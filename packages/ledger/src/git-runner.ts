@@ -22,11 +22,21 @@ export interface GitResult {
  * Settings for every git command the ledger runs: no hooks (a user's pre-commit hook has no
  * business with ledger commits), no signing prompt, no background gc holding locks after we exit,
  * no line-ending conversion (the bytes are the ledger's contract), no pager or credential prompt.
+ * A user's merge and push habits are overridden too: `merge.ff=only` or `merge.verifySignatures`
+ * would refuse the ledger's (unsigned, divergent) merges, and `push.followTags` would push the
+ * user's own annotated tags along with the run tags.
  */
 const CONFIG = [
   '-c', 'core.hooksPath=/dev/null',
   '-c', 'commit.gpgSign=false',
   '-c', 'tag.gpgSign=false',
+  '-c', 'tag.forceSignAnnotated=false',
+  '-c', 'push.gpgSign=false',
+  '-c', 'push.followTags=false',
+  '-c', 'merge.ff=true',
+  '-c', 'merge.verifySignatures=false',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'color.ui=false',
   '-c', 'gc.auto=0',
   '-c', 'maintenance.auto=false',
   '-c', 'core.autocrlf=false',

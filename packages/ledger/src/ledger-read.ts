@@ -1,7 +1,17 @@
 import { spawn } from 'node:child_process';
 import { TraceError } from '@tracekernel/schema';
-import { LEDGER_BRANCH_REF } from './ledger-names.js';
+import { LEDGER_BRANCH, LEDGER_BRANCH_REF } from './ledger-names.js';
 import type { LedgerRepo } from './ledger-repo.js';
+
+/**
+ * The ledger a remote brought, when this clone has fetched it (`git clone`, `git fetch`) but has
+ * no local branch yet: origin's if there is one, else the first remote's.
+ */
+export async function remoteLedgerCommit(repo: LedgerRepo): Promise<string | null> {
+  const { stdout } = await repo.git(['for-each-ref', '--format=%(refname) %(objectname)', `refs/remotes/*/${LEDGER_BRANCH}`]);
+  const refs = stdout.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]);
+  return (refs.find(([ref]) => ref === `refs/remotes/origin/${LEDGER_BRANCH}`) ?? refs[0])?.[1] ?? null;
+}
 
 /**
  * Reads files straight from the ledger branch (never from the worktree), so a ledger that was only
@@ -13,9 +23,14 @@ export class LedgerReader {
     readonly commit: string | null,
   ) {}
 
-  static async open(repo: LedgerRepo, ref: string = LEDGER_BRANCH_REF): Promise<LedgerReader> {
-    const result = await repo.git(['rev-parse', '-q', '--verify', `${ref}^{commit}`], { okCodes: [1, 128] });
-    return new LedgerReader(repo, result.code === 0 ? result.stdout.trim() : null);
+  /**
+   * The local ledger branch; without one, the ledger a remote brought (a fresh clone lists and
+   * imports the runs before any `trace ledger pull`), unless `localOnly`.
+   */
+  static async open(repo: LedgerRepo, options: { localOnly?: boolean } = {}): Promise<LedgerReader> {
+    const result = await repo.git(['rev-parse', '-q', '--verify', `${LEDGER_BRANCH_REF}^{commit}`], { okCodes: [1, 128] });
+    if (result.code === 0) return new LedgerReader(repo, result.stdout.trim());
+    return new LedgerReader(repo, options.localOnly ? null : await remoteLedgerCommit(repo));
   }
 
   /** Names of the entries directly under `dir` (e.g. `runs`), of the given type. */

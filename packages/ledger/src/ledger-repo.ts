@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { TraceError } from '@tracekernel/schema';
 import { FALLBACK_IDENTITY, git, type GitOptions, type GitResult } from './git-runner.js';
+import { WORKTREE_DIR } from './ledger-names.js';
 
 /** The user's repository, as the ledger sees it. */
 export interface LedgerRepo {
@@ -24,6 +25,8 @@ export interface LedgerRepo {
 export interface OpenRepoOptions {
   /** Reading commands accept a detached HEAD; writing ones refuse it (see docs/ledger.md). */
   allowDetached?: boolean;
+  /** Set when retrying from the repository around `.trace-ledger/`, so that it happens once. */
+  fromLedgerWorktree?: boolean;
 }
 
 /**
@@ -33,9 +36,11 @@ export interface OpenRepoOptions {
 export async function openLedgerRepo(cwd: string, options: OpenRepoOptions = {}): Promise<LedgerRepo> {
   const probe = await git(['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--git-common-dir', '--show-toplevel'], { cwd, okCodes: [128] });
   if (probe.code !== 0) {
-    // --show-toplevel fails in a bare repository too: tell the two apart only on this path.
-    const bareProbe = await git(['rev-parse', '--is-bare-repository'], { cwd, okCodes: [128] });
-    if (bareProbe.stdout.trim() === 'true') throw new TraceError('E_GIT', 'this is a bare repository: the ledger needs a working tree for .trace-ledger/; run it in a clone');
+    // --show-toplevel fails in a bare repository and inside .git too: tell them apart only on this path.
+    const bareProbe = await git(['rev-parse', '--is-bare-repository', '--is-inside-git-dir'], { cwd, okCodes: [128] });
+    const [isBare, insideGitDir] = bareProbe.stdout.trim().split('\n');
+    if (isBare === 'true') throw new TraceError('E_GIT', 'this is a bare repository: the ledger needs a working tree for .trace-ledger/; run it in a clone');
+    if (insideGitDir === 'true') throw new TraceError('E_GIT', `${cwd} is inside the repository's .git directory: run it from the working tree`);
     throw new TraceError('E_GIT', `not in a git repository (${cwd}): the ledger lives in the repository's git data`);
   }
   const [bare, inside, common, top] = probe.stdout.split('\n');
@@ -55,6 +60,13 @@ export async function openLedgerRepo(cwd: string, options: OpenRepoOptions = {})
     }
   }
   if (branch === 'refs/heads/trace-ledger') {
+    // Inside .trace-ledger/ itself (a user looking at the files): act for the repository around it.
+    if (basename(root) === WORKTREE_DIR && !options.fromLedgerWorktree) {
+      const outer = await git(['rev-parse', '--git-common-dir'], { cwd: dirname(root), okCodes: [128] });
+      if (outer.code === 0 && realpathSync(resolve(dirname(root), outer.stdout.trim())) === commonDir) {
+        return openLedgerRepo(dirname(root), { ...options, fromLedgerWorktree: true });
+      }
+    }
     throw new TraceError('E_LEDGER', 'the ledger branch trace-ledger is checked out here: switch back to your own branch (git switch -)');
   }
   const head = headResult.code === 0 ? headResult.stdout.trim() : null;

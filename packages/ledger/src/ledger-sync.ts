@@ -73,7 +73,7 @@ async function remoteLedgerRefs(repo: LedgerRepo, source: string): Promise<Map<s
 async function pullLocked(repo: LedgerRepo, source: string, label: string): Promise<PullReport> {
   const notices: string[] = [];
   const refs = await remoteLedgerRefs(repo, source);
-  const before = await LedgerReader.open(repo);
+  const before = await LedgerReader.open(repo, { localOnly: true });
   const runsBefore = new Set(await before.list('runs'));
   if (refs.size === 0) {
     return { source: label, runs_added: 0, tags_added: 0, notes_merged: false, commit: before.commit, notices };
@@ -106,7 +106,7 @@ async function pullLocked(repo: LedgerRepo, source: string, label: string): Prom
     notices.push(...worktree.notices);
     if (refs.has(LEDGER_BRANCH_REF)) await mergeBranch(worktree, `${INCOMING}/heads/trace-ledger`, label);
     await ensureRunTags(worktree);
-    const after = await LedgerReader.open(repo);
+    const after = await LedgerReader.open(repo, { localOnly: true });
     const runsAdded = (await after.list('runs')).filter((name) => !runsBefore.has(name)).length;
     return { source: label, runs_added: runsAdded, tags_added: tagsAdded, notes_merged: notesMerged, commit: after.commit, notices };
   } finally {
@@ -136,7 +136,7 @@ async function mergeBranch(worktree: LedgerWorktree, incoming: string, label: st
     if (path.endsWith('.jsonl')) merged = unionLines(ours ?? '', theirs ?? '');
     else merged = ours ?? theirs ?? '';
     writeLedgerFile(worktree, path, merged);
-    await worktree.git(['add', '--', path]);
+    await worktree.git(['add', '-f', '--', path]);
   }
   await worktree.git(['commit', '-q', '--no-verify', '--no-edit']);
 }
@@ -191,7 +191,7 @@ export async function pushLedger(options: SyncOptions): Promise<PushReport> {
       const pull = await pullLocked(repo, remote, remote);
       const refs = await localLedgerRefs(repo);
       if (refs.length === 0) throw new TraceError('E_NOT_FOUND', 'the ledger is empty: nothing to push (trace ledger export first)');
-      const push = await repo.git(['push', '--porcelain', '--', remote, ...refs.map((ref) => `${ref}:${ref}`)], { okCodes: [1, 128] });
+      const push = await repo.git(['push', '--porcelain', '--no-follow-tags', '--', remote, ...refs.map((ref) => `${ref}:${ref}`)], { okCodes: [1, 128] });
       if (push.code === 0) return { remote, pushed: refs, pull };
       const rejected = /\[rejected\]|non-fast-forward|fetch first|stale info/.test(push.stdout + push.stderr);
       if (!rejected || attempt >= 3) {

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TraceError } from '@tracekernel/schema';
 import { git, type GitOptions, type GitResult } from './git-runner.js';
+import { remoteLedgerCommit } from './ledger-read.js';
 import { LEDGER_BRANCH, LEDGER_BRANCH_REF, NOTES_REF, WORKTREE_DIR } from './ledger-names.js';
 import type { LedgerRepo } from './ledger-repo.js';
 
@@ -191,7 +192,7 @@ export async function ensureWorktree(repo: LedgerRepo): Promise<LedgerWorktree> 
 
   if (branchRecreated) {
     // The branch was deleted under a worktree: its index still holds every ledger file, so commit them back.
-    await worktree.git(['add', '-A', '--', '.']);
+    await worktree.git(['add', '-A', '-f', '--', '.']);
     await worktree.git(['commit', '-q', '--allow-empty', '-m', 'ledger: restore the branch from the worktree']);
     notices.push(`ledger: the ${LEDGER_BRANCH} branch was missing; restored it from ${WORKTREE_DIR}/`);
   } else {
@@ -201,20 +202,15 @@ export async function ensureWorktree(repo: LedgerRepo): Promise<LedgerWorktree> 
   return worktree;
 }
 
-/** A remote's ledger, when this clone has fetched one but never checked it out. */
-async function remoteLedgerCommit(repo: LedgerRepo): Promise<string | null> {
-  const { stdout } = await repo.git(['for-each-ref', '--format=%(objectname)', `refs/remotes/*/${LEDGER_BRANCH}`]);
-  return stdout.split('\n').find((line) => line.trim())?.trim() ?? null;
-}
-
 /** With the lock held, any uncommitted change or half-done merge was left by a process that died. */
 async function discardLeftovers(worktree: LedgerWorktree): Promise<void> {
   const merging = existsSync(join(worktree.adminDir, 'MERGE_HEAD'));
-  const status = (await worktree.git(['status', '--porcelain', '--untracked-files=all'])).stdout;
+  // --ignored and clean -x: the user's info/exclude or global excludes may match a ledger file.
+  const status = (await worktree.git(['status', '--porcelain', '--untracked-files=all', '--ignored'])).stdout;
   if (!merging && status.trim() === '') return;
   if (merging) await worktree.git(['merge', '--abort'], { okCodes: [128] });
   await worktree.git(['reset', '-q', '--hard', 'HEAD']);
-  await worktree.git(['clean', '-q', '-f', '-d']);
+  await worktree.git(['clean', '-q', '-f', '-d', '-x']);
 }
 
 async function ensureIgnored(repo: LedgerRepo, notices: string[]): Promise<void> {
@@ -274,10 +270,14 @@ export function readPlainFile(worktree: LedgerWorktree, relativePath: string): s
   return readFileSync(path, 'utf8');
 }
 
-/** Commits the given paths of the worktree if they changed; returns the new commit or null. */
+/**
+ * Commits the given paths of the worktree if they changed; returns the new commit or null. `-f`,
+ * because the user's `.git/info/exclude` or global excludes apply to this worktree too and may
+ * match `*.jsonl` or `threads/`: a ledger file must never be skipped for that.
+ */
 export async function commitPaths(worktree: LedgerWorktree, paths: readonly string[], message: string): Promise<string | null> {
   if (paths.length === 0) return null;
-  await worktree.git(['add', '-A', '--', ...paths]);
+  await worktree.git(['add', '-A', '-f', '--', ...paths]);
   const commit = await worktree.git(['commit', '-q', '--no-verify', '-m', message], { okCodes: [1] });
   if (commit.code !== 0) return null;
   return (await worktree.git(['rev-parse', 'HEAD'])).stdout.trim();

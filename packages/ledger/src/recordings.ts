@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TraceError, toJsonEvent, type TraceEvent } from '@tracekernel/schema';
+import { TraceError, type TraceEvent } from '@tracekernel/schema';
 import type { StoreCursor, TraceStore } from '@tracekernel/store';
 import { ledgerBus } from './ledger-bus.js';
 import { isRecordingIdName, labelText, newRecordingId, recordingIdName } from './ledger-names.js';
@@ -11,6 +11,7 @@ import { sessionSummary } from './session-summary.js';
 import { addNote } from './ledger-notes.js';
 import { createThread } from './ledger-threads.js';
 import { stableJson } from './stable-json.js';
+import { eventLine } from './run-files.js';
 
 export const CLASSIFICATIONS = ['deployment', 'debugging', 'config', 'exploration'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
@@ -152,7 +153,7 @@ export async function stopRecording(options: StopRecordingOptions): Promise<{ se
     if (!existsSync(file)) throw new TraceError('E_NOT_FOUND', `recording ${id} was stopped meanwhile by another process`);
     const worktree = await ensureWorktree(repo);
     writeLedgerFile(worktree, `sessions/${id}/session.json`, `${stableJson(session, 2)}\n`);
-    writeLedgerFile(worktree, `sessions/${id}/events.jsonl`, events.map((event) => `${stableJson(toJsonEvent(event))}\n`).join(''));
+    writeLedgerFile(worktree, `sessions/${id}/events.jsonl`, events.map((event) => `${eventLine(event)}\n`).join(''));
     await commitPaths(worktree, [`sessions/${id}`], `ledger: recorded session ${id}`);
     rmSync(file, { force: true });
   });

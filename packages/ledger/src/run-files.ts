@@ -28,8 +28,19 @@ export function runFiles(record: RunRecord, events: readonly TraceEvent[]): RunF
   const ordered = [...events].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     runJson: `${stableJson(record, 2)}\n`,
-    eventsJsonl: ordered.map((event) => `${stableJson(toJsonEvent(event))}\n`).join(''),
+    eventsJsonl: ordered.map((event) => `${eventLine(event)}\n`).join(''),
   };
+}
+
+/**
+ * One event as a ledger line: the envelope's keys sorted, the metadata in its stored order (fixed
+ * for a stored event, so the bytes stay deterministic). Sorting the metadata too would reorder it
+ * in every store that imports the run, and `trace --causality --json` there would no longer print
+ * the same bytes as on the machine that recorded it.
+ */
+export function eventLine(event: TraceEvent): string {
+  const json = toJsonEvent(event) as unknown as Record<string, unknown>;
+  return JSON.stringify(Object.fromEntries(Object.keys(json).sort().map((key) => [key, json[key]])));
 }
 
 /** The one-line JSON summary of a run: the message of its tag. */

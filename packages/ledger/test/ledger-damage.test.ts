@@ -73,6 +73,7 @@ describe('a damaged ledger worktree is repaired or refused, never written throug
     await expect(exportRuns({ cwd: repo, store, runs: [span] })).rejects.toMatchObject({ code: 'E_LEDGER', message: expect.stringMatching(/is not a plain directory; refusing to write through it/) });
     expect(readdirSync(outside)).toEqual([]);
 
+    await expect(exportRuns({ cwd: join(repo, '.git'), store })).rejects.toMatchObject({ code: 'E_GIT', message: expect.stringContaining("is inside the repository's .git directory") });
     sh(repo, 'switch', '-q', '--detach');
     await expect(exportRuns({ cwd: repo, store })).rejects.toMatchObject({ code: 'E_GIT', message: expect.stringContaining('HEAD is detached') });
     sh(repo, 'switch', '-q', 'main');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportRuns, importRuns, listLedgerRuns, showLedgerRun } from '@tracekernel/ledger';
@@ -55,6 +55,11 @@ describe('ledger export, list, show and import', () => {
     expect(shown.run.code_ref).toBe(before.head);
     expect(shown.events).toHaveLength(4);
     expect(shown.tag).toEqual({ name: `trace/run/${span}`, commit: before.head });
+
+    // From a subdirectory, or from inside .trace-ledger/ (a user looking at its files): the same repository.
+    mkdirSync(join(repo, 'sub', 'deep'), { recursive: true });
+    expect((await listLedgerRuns(join(repo, 'sub', 'deep'))).runs.map((run) => run.span_id)).toEqual([span]);
+    expect((await exportRuns({ cwd: join(repo, '.trace-ledger', 'runs'), store, runs: [span] })).commit).toBeNull();
     await store.close();
 
     // A second store (another machine) imports it, once.
@@ -64,6 +69,9 @@ describe('ledger export, list, show and import', () => {
     expect((await importRuns({ cwd: repo, store: other })).events_added).toBe(0);
     expect((await other.query({})).map((event) => event.id).sort()).toEqual(lines.map((event) => event.id).sort());
     expect(await other.getByIdempotencyKey(`run:${shown.run.idempotency_key}`)).toBeDefined();
+    // The metadata keeps its stored key order, so the importing machine prints the same bytes.
+    const [importedStart] = await other.get([events[0]!.id]);
+    expect(JSON.stringify(importedStart!.metadata)).toBe(JSON.stringify(events[0]!.metadata));
     await other.close();
   });
 

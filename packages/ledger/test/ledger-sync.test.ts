@@ -1,6 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleLedger, exportRuns, listLedgerRuns, pullLedger, pushLedger } from '@tracekernel/ledger';
+import { addNote, bundleLedger, createThread, exportRuns, listLedgerRuns, listNotes, pullLedger, pushLedger } from '@tracekernel/ledger';
 import { makeRepo, openStore, recordRun, sh, tempDirs, userState } from './git-fixture.js';
 
 const dirs = tempDirs();
@@ -36,6 +37,8 @@ describe('ledger push, pull and bundle', () => {
 
     // Two clones diverge: each adds a run, then they exchange through the remote.
     const b = clone(remote, join(base, 'b'));
+    // A fresh clone has origin/trace-ledger but no local branch yet: it reads that one.
+    expect((await listLedgerRuns(b)).runs.map((run) => run.span_id)).toEqual([runA]);
     const storeB = openStore(join(base, 'store-b'));
     const runB = (await recordRun(storeB, b, 'beta')).span;
     await exportRuns({ cwd: b, store: storeB });
@@ -68,6 +71,50 @@ describe('ledger push, pull and bundle', () => {
     await storeA.close();
     await storeB.close();
   }, 120_000);
+
+  it("ignores the user's git habits: ff-only and signed merges, signing, push.followTags, hooks, excluded *.jsonl", async () => {
+    const base = dirs.make();
+    const hooks = join(base, 'hooks');
+    mkdirSync(hooks);
+    for (const hook of ['pre-commit', 'commit-msg', 'pre-merge-commit', 'pre-push', 'post-checkout']) writeFileSync(join(hooks, hook), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const habits = (dir: string) => {
+      for (const [key, value] of [
+        ['commit.gpgSign', 'true'], ['tag.gpgSign', 'true'], ['tag.forceSignAnnotated', 'true'], ['gpg.program', '/bin/false'],
+        ['merge.ff', 'only'], ['merge.verifySignatures', 'true'], ['push.followTags', 'true'], ['core.hooksPath', hooks],
+      ]) sh(dir, 'config', key!, value!);
+      writeFileSync(join(dir, '.git', 'info', 'exclude'), '*.jsonl\nthreads/\n');
+    };
+    const a = makeRepo(join(base, 'a'));
+    sh(a, 'tag', '-a', '-m', 'release one', 'v1');
+    sh(base, 'init', '-q', '--bare', '-b', 'main', 'remote.git');
+    const remote = join(base, 'remote.git');
+    sh(a, 'remote', 'add', 'origin', remote);
+    sh(a, 'push', '-q', 'origin', 'main');
+    habits(a);
+    const b = clone(remote, join(base, 'b'));
+    habits(b);
+    const storeA = openStore(join(base, 'store-a'));
+    const storeB = openStore(join(base, 'store-b'));
+    const runA = (await recordRun(storeA, a, 'alpha')).span;
+    await exportRuns({ cwd: a, store: storeA });
+    const thread = await createThread({ cwd: a, title: 'why?' });
+    await addNote({ cwd: a, store: storeA, thread: thread.thread_id, text: 'from a' });
+    await pushLedger({ cwd: a });
+    // b's ledger starts apart from a's (b never fetched it): the pull is a true merge, not a fast-forward.
+    const runB = (await recordRun(storeB, b, 'beta')).span;
+    await exportRuns({ cwd: b, store: storeB });
+    await pushLedger({ cwd: b });
+    await pullLedger({ cwd: a });
+
+    expect(sh(remote, 'tag', '-l')).toBe(`trace/run/${[runA, runB].sort().join('\ntrace/run/')}`);
+    for (const dir of [a, b]) {
+      const files = sh(dir, 'ls-tree', '-r', '--name-only', 'trace-ledger').split('\n');
+      expect(files).toEqual(expect.arrayContaining([`runs/${runA}/events.jsonl`, `runs/${runB}/events.jsonl`, `threads/${thread.thread_id}/messages.jsonl`]));
+      expect((await listNotes({ cwd: dir, thread: thread.thread_id })).notes.map((note) => note.text)).toEqual(['from a']);
+    }
+    await storeA.close();
+    await storeB.close();
+  }, 60_000);
 
   it('reports a remote that refuses the push as one E_REMOTE line', async () => {
     const base = dirs.make();
