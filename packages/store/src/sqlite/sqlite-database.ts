@@ -36,8 +36,8 @@ export type EventTuple = [
 ];
 
 /**
- * The same with the parent as stored (its seq, or when it arrived late its hex id) and the metadata
- * already parsed: [seq, id, ts, kind, agent, target, session, parent seq, parent id, causes,
+ * The same with the id as uuid text, the parent as stored (its seq, or when it arrived late its hex
+ * id) and the metadata already parsed: [seq, id, ts, kind, agent, target, session, parent seq, parent id, causes,
  * idempotency_key, schema_version, metadata, private].
  */
 export type ParentSeqTuple = [
