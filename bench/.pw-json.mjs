@@ -1,0 +1,16 @@
+import Database from 'better-sqlite3';
+const db = new Database('/tmp/pw/viewer.db', { readonly: true });
+db.pragma('mmap_size = 1073741824');
+const t = (label, fn, reps = 5) => { const ms = []; let r; for (let i = 0; i < reps; i++) { const s = performance.now(); r = fn(); ms.push(performance.now() - s); } ms.sort((a,b)=>a-b); console.log(label.padEnd(40), ms.map((x) => x.toFixed(0)).join(' '), Array.isArray(r) ? r.length : r); return r; };
+const sel = `e.seq, lower(hex(e.id)), e.ts, e.kind, e.agent, e.target, e.session, e.parent, lower(hex(e.parent_id)), lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata, e.private`;
+const raw = db.prepare(`SELECT ${sel} FROM events e`).raw(true);
+t('raw tuples', () => raw.all());
+t('raw tuples + JSON.parse meta', () => raw.all().map((r) => { r[12] = JSON.parse(r[12]); return r; }));
+const ja = db.prepare(`SELECT json_group_array(json_array(e.seq, lower(hex(e.id)), e.ts, e.kind, e.agent, e.target, e.session, e.parent, lower(hex(e.parent_id)), lower(hex(e.causes)), e.idempotency_key, e.schema_version, json(e.metadata), e.private)) FROM events e`).pluck();
+t('json_group_array sql only', () => ja.get().length);
+t('json_group_array + parse', () => JSON.parse(ja.get()));
+const gc = db.prepare(`SELECT '[' || group_concat('[' || e.seq || ',"' || lower(hex(e.id)) || '",' || e.ts || ',' || e.kind || ',' || coalesce(e.agent, 'null') || ',' || coalesce(e.target,'null') || ',' || coalesce(e.session,'null') || ',' || coalesce(e.parent,'null') || ',"' || lower(hex(e.parent_id)) || '","' || lower(hex(e.causes)) || '",' || coalesce(json_quote(e.idempotency_key),'null') || ',' || e.schema_version || ',' || e.metadata || ',' || coalesce(e.private,'null') || ']', ',') || ']' FROM events e`).pluck();
+t('concat sql only', () => gc.get().length);
+t('concat + parse', () => JSON.parse(gc.get()));
+const rows = db.prepare(`SELECT '[' || e.seq || ',"' || lower(hex(e.id)) || '",' || e.ts || ',' || e.kind || ',' || coalesce(e.agent, 'null') || ',' || coalesce(e.target,'null') || ',' || coalesce(e.session,'null') || ',' || coalesce(e.parent,'null') || ',"' || lower(hex(e.parent_id)) || '","' || lower(hex(e.causes)) || '",' || coalesce(json_quote(e.idempotency_key),'null') || ',' || e.schema_version || ',' || e.metadata || ',' || coalesce(e.private,'null') || ']' FROM events e`).pluck();
+t('concat per row + parse', () => rows.all().map((s) => JSON.parse(s)));
