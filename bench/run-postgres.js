@@ -45,13 +45,14 @@ export async function runPostgres({ url: given, quick, profile }) {
   try {
     const at = {
       sdk: await database.schema('sdk'), store: await database.schema('store'),
-      naive: await database.schema('naive'), floor: await database.schema('floor'),
+      naive: await database.schema('naive'), floor: await database.schema('floor'), copyFloor: await database.schema('copy_floor'),
     };
     const ingest = await measure('pg ingest sdk', 'ingest-tracekernel.js', { db: at.sdk, events: plan.events, via: 'sdk', tracers: 'one', manifest: manifest('sdk') });
     const ingestStore = await measure('pg ingest store', 'ingest-tracekernel.js', { db: at.store, events: plan.events, via: 'store', batch: 1000, manifest: manifest('store') });
     const naive = await measure('pg ingest naive', 'ingest-naive-pg.js', { db: at.naive, events: plan.events, schema: 'naive', manifest: manifest('naive') });
     const floor = await measure('pg ingest floor', 'ingest-naive-pg.js', { db: at.floor, events: plan.events, schema: 'floor', manifest: manifest('floor') });
-    await withClient(at.floor, (client) => client.query('DROP SCHEMA floor CASCADE'));
+    const copyFloor = await measure('pg ingest copy floor', 'ingest-naive-pg.js', { db: at.copyFloor, events: plan.events, schema: 'floor', via: 'copy', manifest: manifest('copy-floor') });
+    await withClient(at.floor, (client) => client.query('DROP SCHEMA floor CASCADE; DROP SCHEMA copy_floor CASCADE'));
     await withClient(at.naive, (client) => client.query('VACUUM ANALYZE events'));
     await withClient(at.store, (client) => client.query('VACUUM ANALYZE'));
     const queries = await measure('pg queries', 'queries.js', {
@@ -91,6 +92,13 @@ export async function runPostgres({ url: given, quick, profile }) {
       'pg.ingest.store_events_per_s': ingestStore.events_per_s,
       'pg.ingest.naive_events_per_s': naive.events_per_s,
       'pg.ingest.floor_events_per_s': floor.events_per_s,
+      'pg.ingest.copy_floor_events_per_s': copyFloor.events_per_s,
+      // CPU per event, client process (all threads) and server backends: what bounds ingest when
+      // both run on one machine (cores / (client + server)), whatever else the machine runs.
+      'pg.ingest.sdk_cpu_us_per_event': { client: ingest.client_cpu_us_per_event, server: ingest.server_cpu_us_per_event ?? null },
+      'pg.ingest.store_cpu_us_per_event': { client: ingestStore.client_cpu_us_per_event, server: ingestStore.server_cpu_us_per_event ?? null },
+      'pg.ingest.naive_cpu_us_per_event': { client: naive.client_cpu_us_per_event, server: naive.server_cpu_us_per_event ?? null },
+      'pg.ingest.copy_floor_cpu_us_per_event': { client: copyFloor.client_cpu_us_per_event, server: copyFloor.server_cpu_us_per_event ?? null },
       'pg.ingest.bytes_per_event': ingestStore.bytes_per_event,
       'pg.ingest.naive_bytes_per_event': naive.bytes_per_event,
       'pg.ingest.floor_bytes_per_event': floor.bytes_per_event,
@@ -104,7 +112,7 @@ export async function runPostgres({ url: given, quick, profile }) {
       'pg.query.ancestors_500_ms': value(queries.ancestors_500.median),
       'pg.query.naive_ancestors_500_ms': queries.naive_ancestors_500.median,
       'pg.cli.trace_task_ms': value(cli.trace_task_ms),
-      details: { plan, ingest, ingestStore, naive, floor, queries, cli },
+      details: { plan, ingest, ingestStore, naive, floor, copyFloor, queries, cli },
     };
     // Issue 8: at least 3x Emmett's best here (22k/s), through the SDK, durable, with every index.
     const sdkReached = ingest.stored === ingest.events && ingest.spooled === 0;
@@ -117,6 +125,8 @@ export async function runPostgres({ url: given, quick, profile }) {
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, 'latest-postgres.json'), `${JSON.stringify(results, null, 2)}\n`);
 
+    /** Events/s if every core ran only this ingest's client and server: cores × 10^6 / (client + server µs). */
+    const ceiling = (m) => (m.server_cpu_us_per_event ? round((cpus().length * 1e6) / (m.client_cpu_us_per_event + m.server_cpu_us_per_event)) : null);
     const fmt = (x, digits = 0) => (typeof x === 'number' ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : x?.error ? 'error' : 'n/a');
     const speedup = (ours, baseline) => {
       const r = ratio(baseline, ours);
@@ -128,6 +138,9 @@ export async function runPostgres({ url: given, quick, profile }) {
       [`ingest events/s (${fmt(plan.events)} events, SDK)`, sdkReached ? fmt(ingest.events_per_s) : `not on the server (${fmt(ingest.stored)} stored)`, `naive ${fmt(naive.events_per_s)}`, `${fmt(ratio(sdkRate, naive.events_per_s), 2)}×`],
       ['  store.append, 1000 a batch (no SDK)', fmt(ingestStore.events_per_s), `naive ${fmt(naive.events_per_s)}`, `${fmt(ratio(ingestStore.events_per_s, naive.events_per_s), 2)}×`],
       ['  floor: no key, no index', '', `floor ${fmt(floor.events_per_s)}`, `${fmt(ratio(ingestStore.events_per_s, floor.events_per_s), 2)}× of floor`],
+      ['  COPY floor: no key, no index, COPY', '', `copy floor ${fmt(copyFloor.events_per_s)}`, `SDK ${fmt(ratio(sdkRate, copyFloor.events_per_s), 2)}× of it`],
+      ['CPU µs/event client + server (SDK)', `${fmt(ingest.client_cpu_us_per_event, 1)} + ${fmt(ingest.server_cpu_us_per_event, 1)}`, `naive ${fmt(naive.client_cpu_us_per_event, 1)} + ${fmt(naive.server_cpu_us_per_event, 1)}`, `ceiling ${fmt(ceiling(ingest))}/s on ${cpus().length} cores`],
+      ['  store.append', `${fmt(ingestStore.client_cpu_us_per_event, 1)} + ${fmt(ingestStore.server_cpu_us_per_event, 1)}`, `copy floor ${fmt(copyFloor.client_cpu_us_per_event, 1)} + ${fmt(copyFloor.server_cpu_us_per_event, 1)}`, `ceiling ${fmt(ceiling(ingestStore))}/s`],
       ['bytes/event (pg_total_relation_size)', fmt(ingestStore.bytes_per_event, 1), `naive ${fmt(naive.bytes_per_event, 1)}`, `${fmt(ratio(ingestStore.bytes_per_event, naive.bytes_per_event), 2)}×`],
       ['task timeline p50 / p99 ms', `${fmt(queries.timeline.p50, 2)} / ${fmt(queries.timeline.p99, 2)}`, `naive ${fmt(queries.naive_timeline.p50, 2)} / ${fmt(queries.naive_timeline.p99, 2)}`, `${speedup(queries.timeline.p99, queries.naive_timeline.p99)} (p99)`],
       ['agent since, limit 100 p50 / p99 ms', `${fmt(queries.agent_since.p50, 2)} / ${fmt(queries.agent_since.p99, 2)}`, `naive ${fmt(queries.naive_agent_since.p50, 2)} / ${fmt(queries.naive_agent_since.p99, 2)}`, `${speedup(queries.agent_since.p99, queries.naive_agent_since.p99)} (p99)`],

@@ -75,7 +75,7 @@ describe('trace diff and trace waits, end to end', () => {
     expect(lines.slice(8)).toEqual([
       '  [root] bridge human posted to #payments: "We need payments for the marketplace"',
       '    └─> spawn zealot-1 woke (session 42)',
-      '        └─> bridge zealot-1 read #payments (1 messages)',
+      '        └─> bridge zealot-1 read #payments (1 message)',
       '            └─> memory zealot-1 added memory "design payment flow" (topic: payments)',
       '                └─> ops task-abc123 (Build payment system) created by zealot-1',
       '                    └─> ops task-sub4 (Fraud checks) created by zealot-1, subtask of task-abc123',

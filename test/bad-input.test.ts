@@ -34,7 +34,7 @@ describe('bad input with no store: nothing is created', () => {
     expect([schema.code, schema.stdout]).toEqual([1, '']);
     expect(errorLine(schema)).toMatch(/^trace: metadata\.title: /);
     expect([usage.code, usage.stdout]).toEqual([2, '']);
-    expect(errorLine(usage)).toBe('trace: Nonexistent flag: --nope');
+    expect(errorLine(usage)).toBe('trace: unknown flag --nope (see trace emit --help)');
     expect(existsSync(join(cwd, '.trace'))).toBe(false);
   });
 
@@ -76,8 +76,8 @@ describe('bad input with no store: nothing is created', () => {
   it('stats with no store found', () => refused(['stats'], 'E_NO_STORE', /^trace: no trace store found/));
 
   it('usage errors exit 2: an unknown flag, a missing argument, a bad --limit, exclusive flags', async () => {
-    await refused(['emit', 'spawn', 'wake', '--bogus'], 'E_USAGE', /^trace: Nonexistent flag: --bogus/, 2);
-    await refused(['emit', 'spawn'], 'E_USAGE', /^trace: Missing 1 required arg/, 2);
+    await refused(['emit', 'spawn', 'wake', '--bogus'], 'E_USAGE', /^trace: unknown flag --bogus \(see trace emit --help\)$/, 2);
+    await refused(['emit', 'spawn'], 'E_USAGE', /^trace: missing <type>; usage: trace emit <primitive> <type> \[FLAGS\]/, 2);
     await refused(['--agent', 'a', '--limit', '0'], 'E_USAGE', /^trace: .*--limit/, 2);
     await refused(['--agent', 'a', '--limit', 'ten'], 'E_USAGE', /^trace: .*--limit/, 2);
     await refused(['--causality', 'task-1', '--agent', 'a'], 'E_USAGE', /^trace: .*--causality/, 2);

@@ -16,12 +16,12 @@ describe('npm run demo: the payment-system story', () => {
 
     expect(stdout).toContain(`Recorded the payment-system story in ${join(cwd, '.trace', 'trace.db')}`);
     expect(stdout).toContain('Timeline for task-abc123 (Build payment system):');
-    expect(stdout).toContain('2025-10-22 14:15:00 | ops       | task-sub1 blocked by haiku-1 (reason: need API key)');
-    expect(stdout).toContain('2025-10-22 14:25:00 | ops       | task-sub1 claimed by haiku-1 (attempt 2)');
+    expect(stdout).toMatch(/^2025-10-22 14:15:00Z \| [0-9a-f]{8} \| ops       \| task-sub1 blocked by haiku-1 \(reason: need API key\)$/m);
+    expect(stdout).toMatch(/^2025-10-22 14:25:00Z \| [0-9a-f]{8} \| ops       \| task-sub1 claimed by haiku-1 \(attempt 2\)$/m);
     expect(stdout).toContain('Causality chain for task-abc123:');
-    expect(stdout).toMatch(/^\[root\] bridge human posted to #payments: "We need payments for the marketplace"$/m);
-    expect(stdout).toMatch(/^ {18}├─> ops task-sub1 \(Adyen sandbox client\) created by zealot-1/m);
-    expect(stdout).toMatch(/^ {18}└─> ops task-abc123 reduced by zealot-1 .* \(also caused by \w{8}, \w{8}, \w{8}\)$/m);
+    expect(stdout).toMatch(/^\[root\] [0-9a-f]{8} bridge human posted to #payments: "We need payments for the marketplace"$/m);
+    expect(stdout).toMatch(/^ {18}├─> [0-9a-f]{8} ops task-sub1 \(Adyen sandbox client\) created by zealot-1/m);
+    expect(stdout).toMatch(/^ {18}└─> [0-9a-f]{8} ops task-abc123 reduced by zealot-1 .* \(also caused by \w{8}, \w{8}, \w{8}\)$/m);
 
     // The tree is the story's own causes: the worker's block leads to the answer and the retry.
     const causality = JSON.parse((await trace(['--causality', 'task-abc123', '--json'], { cwd })).stdout);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countEvents, storePath } from './helpers/store-files.js';
-import { EVENT_ID, emit, tempDirs, trace } from './helpers/trace-cli.js';
+import { EVENT_ID, emit, short, tempDirs, trace } from './helpers/trace-cli.js';
 
 const dirs = tempDirs();
 afterAll(() => dirs.cleanup());
@@ -89,7 +89,7 @@ describe('trace emit', () => {
     expect(text.stdout.trimEnd().split('\n')).toEqual([
       'Causality chain for orphan:',
       `[root] (missing parent ${missing})`,
-      '  └─> ops orphan (Orphan) created by z',
+      `  └─> ${short(id)} ops orphan (Orphan) created by z (focus)`,
     ]);
     const body = JSON.parse(asJson.stdout);
     expect(body.root).toMatchObject({ missing_parent: missing, children: [], links: [] });

@@ -62,7 +62,7 @@ describe('trace import space, export and --space', () => {
       trace(['--space', SAMPLE, '--causality', blocked.id], { cwd: empty }),
       trace(['--space', SAMPLE, '--causality', blocked.id, '--no-inferred', '--json'], { cwd: empty }),
     ]);
-    expect(text.stdout).toMatch(/┄> bridge zealot-3 posted to #payments: "Sandbox credentials.*\(inferred: read-before-act 0\.7\)/);
+    expect(text.stdout).toMatch(/┄> [0-9a-f]{8} bridge zealot-3 posted to #payments: "Sandbox credentials.*\(inferred: read-before-act 0\.7\)/);
     expect(JSON.parse(declared.stdout).root).toMatchObject({ event: { id: blocked.id }, children: [], inferred: null });
     expect(readdirSync(empty)).toEqual([]);
     expect(readdirSync(SAMPLE).sort()).toEqual(before);

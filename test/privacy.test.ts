@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countEvents, storePath } from './helpers/store-files.js';
-import { emit, errorLine, tempDirs, trace } from './helpers/trace-cli.js';
+import { emit, errorLine, tempDirs, trace, withoutShortIds } from './helpers/trace-cli.js';
 
 const dirs = tempDirs();
 afterAll(() => dirs.cleanup());
@@ -76,8 +76,8 @@ describe('private events', () => {
   it('are a [private event] placeholder in a tree, keeping their effects under their cause', async () => {
     const text = await trace(['--causality', 'task-1'], { cwd });
     expect(text.code).toBe(0);
-    expect(text.stdout.split('\n').slice(1, 4)).toEqual([
-      '[root] ops task-1 (Build payments) created by zealot-1',
+    expect(withoutShortIds(text.stdout).split('\n').slice(1, 4)).toEqual([
+      '[root] ops task-1 (Build payments) created by zealot-1 (focus)',
       '  └─> [private event]',
       '      └─> ops task-1 claimed by haiku-1',
     ]);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabase } from './helpers/postgres-db.js';
-import { emit, errorLine, tempDirs, trace } from './helpers/trace-cli.js';
+import { emit, errorLine, short, tempDirs, trace } from './helpers/trace-cli.js';
 
 // `trace prune` with the built CLI on SQLite and PostgreSQL: what it removes, keeps and reports,
 // and trees that show a pruned cause.
@@ -47,8 +47,8 @@ describe.each(['sqlite', 'postgres'] as const)('trace prune on %s', (dialect) =>
     expect(tree.code).toBe(0);
     expect(tree.stdout.split('\n').slice(1, 4)).toEqual([
       `[root] (pruned parent ${old})`,
-      `  └─> spawn a slept (also caused by ${oldCause.slice(-8)} [pruned])`,
-      '      └─> spawn b woke',
+      `  └─> ${short(recent)} spawn a slept (also caused by ${short(oldCause)} [pruned])`,
+      `      └─> ${short(effect)} spawn b woke (focus)`,
     ]);
     const json = JSON.parse((await trace([effect, '--json', '--db', db], o)).stdout);
     expect(json.root).toMatchObject({ missing_parent: null, pruned_parent: old, pruned_links: [oldCause], links: [oldCause] });

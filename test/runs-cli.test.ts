@@ -107,7 +107,8 @@ describe('trace run', () => {
     expect(text.stdout).toContain(first.config_digest);
     expect(text.stdout).toMatch(/Attempts \(trace .*\):\n> 1\. .*failed: exit 3.*\n {2}2\. .*success/);
     const listing = await trace(['runs'], { cwd });
-    expect(listing.stdout.split('\n')[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| failed +\| .* \| ghost \| attempt 1 \| /);
+    expect(listing.stdout.split('\n')[0]).toMatch(/^STARTED \(UTC\) +\| STATUS +\| DURATION \| TASK +\| ATTEMPT +\| SPAN ID$/);
+    expect(listing.stdout.split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| failed +\| .* \| ghost +\| attempt 1 \| /);
     const unknown = await trace(['runs', 'show', 'nope'], { cwd });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('trace: no run with span_id or idempotency_key "nope"\n');

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitPaymentStory, type Story } from './helpers/payment-story.js';
 import { LATEST_POSTGRES_VERSION, LATEST_STORE_VERSION } from '@tracekernel/store';
 import { DIALECTS, dialectCheckouts } from './helpers/dialects.js';
-import { ANSI_ESCAPE, errorLine, tempDirs, trace, type TraceResult } from './helpers/trace-cli.js';
+import { ANSI_ESCAPE, errorLine, tempDirs, trace, short, withoutShortIds, type TraceResult } from './helpers/trace-cli.js';
 
 // The payment story, emitted with `trace emit`, read back with `trace` as a user would, on each dialect.
-const lines = (result: TraceResult) => result.stdout.trimEnd().split('\n');
+const lines = (result: TraceResult) => withoutShortIds(result.stdout).trimEnd().split('\n');
 const json = (result: TraceResult) => JSON.parse(result.stdout);
 
 const TASK_TIMELINE = [
@@ -151,13 +151,13 @@ describe.each(DIALECTS)('%s', (dialect) => {
     const tree = () => [
       'Causality chain for task-abc:',
       '[root] bridge alice posted to #payments: "we need payments"',
-      '  └─> ops task-abc (Build payment system) created by zealot-1',
+      '  └─> ops task-abc (Build payment system) created by zealot-1 (focus)',
       '      ├─> ops task-sub1 (Stripe API) created by zealot-1, subtask of task-abc',
       '      │   └─> ops task-sub1 claimed by haiku-1',
       '      │       └─> bridge haiku-1 posted to #payments: "Blocked on API key"',
       '      │           ├─> ops task-sub1 blocked by haiku-1 (reason: need API key)',
       '      │           └─> bridge zealot-1 posted to #payments: "API key in .env.example"',
-      `      │               └─> ops task-sub1 claimed by haiku-1 (attempt 2) (also caused by ${story.block.slice(-8)})`,
+      `      │               └─> ops task-sub1 claimed by haiku-1 (attempt 2) (also caused by ${short(story.block)})`,
       '      │                   └─> ops task-sub1 completed by haiku-1',
       '      └─> ops task-sub2 (Checkout UI) created by zealot-1, subtask of task-abc',
       '          └─> ops task-sub2 completed by haiku-2',
@@ -178,8 +178,8 @@ describe.each(DIALECTS)('%s', (dialect) => {
         '      └─> ops task-sub1 (Stripe API) created by zealot-1, subtask of task-abc',
         '          └─> ops task-sub1 claimed by haiku-1',
         '              └─> bridge haiku-1 posted to #payments: "Blocked on API key"',
-        '                  └─> ops task-sub1 blocked by haiku-1 (reason: need API key)',
-        `                      └─> ops task-sub1 claimed by haiku-1 (attempt 2) (also caused by ${story.answer.slice(-8)})`,
+        '                  └─> ops task-sub1 blocked by haiku-1 (reason: need API key) (focus)',
+        `                      └─> ops task-sub1 claimed by haiku-1 (attempt 2) (also caused by ${short(story.answer)})`,
         '                          └─> ops task-sub1 completed by haiku-1',
       ];
       const [positional, flag] = await Promise.all([run(story.block), run('--causality', story.block.toUpperCase())]);
@@ -188,11 +188,12 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(lines(flag)).toEqual(expected);
     });
 
-    it('--json gives {focus, root} with nodes {event, children, links, missing_parent, pruned_parent, pruned_links, inferred}', async () => {
+    it('--json gives {focus, root, unreached} with nodes {event, children, links, missing_parent, pruned_parent, pruned_links, inferred}', async () => {
       const result = await run('--causality', 'task-abc', '--json');
       expect(result.code).toBe(0);
       const body = json(result);
-      expect(Object.keys(body)).toEqual(['focus', 'root']);
+      expect(Object.keys(body)).toEqual(['focus', 'root', 'unreached']);
+      expect(body.unreached).toEqual([]);
       expect(body.focus).toBe(story.task);
       expect(Object.keys(body.root).sort()).toEqual(['children', 'event', 'inferred', 'links', 'missing_parent', 'pruned_links', 'pruned_parent']);
       expect(body.root.event.id).toBe(story.ask);

@@ -95,8 +95,8 @@ describe('width', () => {
 describe('paging', () => {
   it('goes through less -FRX on a TTY by default: a long timeline stops at one screen until q', async () => {
     const [paged, unpaged] = await Promise.all([
-      traceOnTty(['--channel', 'long'], { cwd, rows: 10, keys: 'q' }),
-      traceOnTty(['--channel', 'long', '--no-pager'], { cwd, rows: 10 }),
+      traceOnTty(['--channel', 'long'], { cwd, rows: 10, columns: 120, keys: 'q' }),
+      traceOnTty(['--channel', 'long', '--no-pager'], { cwd, rows: 10, columns: 120 }),
     ]);
     expect(paged.code).toBe(0);
     const shown = paged.stdout.match(/"message \d+"/g) ?? [];
@@ -112,10 +112,10 @@ describe('paging', () => {
   it('uses TRACE_PAGER over PAGER, never pages a pipe, and survives a pager that quits early', async () => {
     const prefix = (tag: string) => `sed -e 's/^/${tag}: /'`;
     const [tracePager, pager, piped, quitting] = await Promise.all([
-      traceOnTty(['--channel', 'long'], { cwd, env: { TRACE_PAGER: prefix('trace-pager'), PAGER: prefix('pager') } }),
-      traceOnTty(['--channel', 'long'], { cwd, env: { PAGER: prefix('pager') } }),
+      traceOnTty(['--channel', 'long'], { cwd, columns: 120, env: { TRACE_PAGER: prefix('trace-pager'), PAGER: prefix('pager') } }),
+      traceOnTty(['--channel', 'long'], { cwd, columns: 120, env: { PAGER: prefix('pager') } }),
       trace(['--channel', 'long'], { cwd, env: { TRACE_PAGER: prefix('trace-pager') } }),
-      traceOnTty(['--channel', 'long'], { cwd, env: { TRACE_PAGER: 'head -n 2' } }),
+      traceOnTty(['--channel', 'long'], { cwd, columns: 120, env: { TRACE_PAGER: 'head -n 2' } }),
     ]);
     expect(withoutColour(tracePager.stdout).split('\n').filter((line) => line.startsWith('trace-pager: '))).toHaveLength(41);
     expect(pager.stdout).toContain('pager: ');

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSI_ESCAPE, TRACE_BIN, cleanEnv, emit, errorLine, tempDirs, trace } from './helpers/trace-cli.js';
+import { ANSI_ESCAPE, cleanEnv, emit, errorLine, tempDirs, trace, TRACE_BIN, withoutShortIds } from './helpers/trace-cli.js';
 
 const dirs = tempDirs();
 let cwd: string;
@@ -42,7 +42,7 @@ describe('ambiguous names', () => {
       trace(['--agent', 'ghost'], { cwd }),
     ]);
     expect(task.stdout.split('\n')[0]).toBe('Timeline for ghost (Haunt):');
-    expect(channel.stdout.split('\n').slice(0, 2)).toEqual(['Timeline for #ghost:', '2025-10-22 14:01:00 | bridge    | ghost posted to #ghost: "boo"']);
+    expect(withoutShortIds(channel.stdout).split('\n').slice(0, 2)).toEqual(['Timeline for #ghost:', '2025-10-22 14:01:00 | bridge    | ghost posted to #ghost: "boo"']);
     expect(agent.stdout.split('\n')[0]).toBe('Activity timeline for ghost:');
   });
 });
@@ -57,9 +57,9 @@ describe('colour', () => {
   it('is on for a TTY (dim time, coloured primitive) and off there too with NO_COLOR', async () => {
     const [coloured, noColor] = await Promise.all([traceOnTty(['--agent', 'ghost']), traceOnTty(['--agent', 'ghost', '--no-pager'], { NO_COLOR: '1' })]);
     expect(coloured).toMatch(ANSI_ESCAPE);
-    expect(coloured).toContain('\u001B[2m2025-10-22 14:00:00\u001B[22m');
+    expect(coloured).toContain('\u001B[2m2025-10-22 14:00:00Z\u001B[22m');
     expect(coloured).toContain('\u001B[33mops      \u001B[39m');
-    expect(noColor).toContain('2025-10-22 14:00:00 | ops       | ghost (Haunt) created by ghost');
+    expect(withoutShortIds(noColor)).toContain('2025-10-22 14:00:00 | ops       | ghost (Haunt) created by ghost');
     expect(noColor).not.toMatch(ANSI_ESCAPE);
   });
 });

@@ -76,3 +76,54 @@ export async function relationSizes(url) {
     return Object.fromEntries(rows.map((row) => [`${row.kind === 'i' ? 'index' : 'table'} ${row.name}`, Number(row.bytes)]));
   });
 }
+
+/**
+ * The CPU time the server's backends of the URL's database spend, when the server runs on this
+ * machine (read from /proc; `stop()` resolves to null elsewhere). Backends are sampled every
+ * 200 ms, so a connection that ends between samples loses at most its last 200 ms; the stores'
+ * pools live as long as the ingest does. The sampler's own backend is left out.
+ */
+export async function serverCpuMeter(url) {
+  const { readFileSync } = await import('node:fs');
+  const ticksPerMs = 100 / 1000; // USER_HZ
+  const cpuMs = (pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+    } catch {
+      return undefined;
+    }
+  };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const first = new Map();
+  const last = new Map();
+  let local = true;
+  const sample = async () => {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    for (const { pid } of rows) {
+      const ms = cpuMs(pid);
+      if (ms === undefined) local = false;
+      else {
+        if (!first.has(pid)) first.set(pid, ms);
+        last.set(pid, ms);
+      }
+    }
+  };
+  // A backend seen first mid-run started mid-run: its CPU before the first sample counts too.
+  const started = new Set();
+  await sample();
+  for (const pid of first.keys()) started.add(pid);
+  const timer = setInterval(() => void sample().catch(() => {}), 200);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample().catch(() => {});
+      await client.end();
+      if (!local) return null;
+      let total = 0;
+      for (const [pid, ms] of last) total += ms - (started.has(pid) ? first.get(pid) : 0);
+      return total;
+    },
+  };
+}

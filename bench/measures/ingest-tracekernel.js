@@ -5,7 +5,7 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { EventCatalog } from '@tracekernel/schema';
 import { SqliteTraceStore, openStoreAt } from '@tracekernel/store';
 import { args, report, round } from '../lib/child.js';
-import { isPostgresUrl, relationSizes, schemaBytes, withClient } from '../lib/pg-bench.js';
+import { isPostgresUrl, relationSizes, schemaBytes, serverCpuMeter, withClient } from '../lib/pg-bench.js';
 import { createSwarm } from '../lib/swarm-data.js';
 
 const { db: path, events, via = 'sdk', batch = '1000', tracers: tracersMode = 'agents', manifest: manifestPath = `${path}.manifest.json` } = args();
@@ -97,7 +97,18 @@ async function viaSdk() {
   return { seconds, tracers: tracers.size, emit_seconds: round((emitted - started) / 1000, 2), written, spooled };
 }
 
+// CPU per event, client (every thread of this process) and server (its backends), for the
+// ceiling in docs/postgres.md: on a machine of C cores running both, C / (client + server).
+// The server's tables are made by the first open, so the meter starts with the measure.
+const meter = postgres ? await serverCpuMeter(path) : null;
+const clientCpu = process.cpuUsage();
 const { seconds, ...extra } = via === 'store' ? await viaStore() : await viaSdk();
+const clientUsed = process.cpuUsage(clientCpu);
+extra.client_cpu_us_per_event = round((clientUsed.user + clientUsed.system) / Number(events), 1);
+if (meter) {
+  const serverMs = await meter.stop();
+  if (serverMs !== null) extra.server_cpu_us_per_event = round((serverMs * 1000) / Number(events), 1);
+}
 if (postgres) {
   // What reached the server: an SDK that cannot write to PostgreSQL must not pass for a fast one.
   extra.stored = await withClient(path, async (client) => {

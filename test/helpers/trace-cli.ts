@@ -84,3 +84,17 @@ export function errorLine(result: TraceResult): string {
 export const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 // eslint-disable-next-line no-control-regex
 export const ANSI_ESCAPE = /\u001B\[/;
+
+/** The short id `trace` prints for an event id: the start of its last group. */
+export const short = (id: string): string => id.slice(24, 32);
+
+/**
+ * Text output without the zone mark and short id of timeline lines and the short id of tree nodes,
+ * for tests about something else; test/short-ids.test.ts checks them.
+ */
+export function withoutShortIds(text: string): string {
+  return text
+    .replace(/^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)Z \| [0-9a-f]{8} \| /gm, '$1 | ')
+    .replace(/(─> |\[root\] )[0-9a-f]{8} /g, '$1');
+}
+

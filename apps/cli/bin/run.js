@@ -12,7 +12,7 @@ module.enableCompileCache?.();
  * command file (or topic directory) in dist/commands is left alone, as are --help and --version.
  */
 const DEFAULT_COMMAND = 'show';
-const UNTOUCHED = new Set(['--help', '-h', '--version', '-v']);
+const UNTOUCHED = new Set(['--help', '--version']);
 
 function commandIds() {
   try {
@@ -26,6 +26,11 @@ function commandIds() {
 }
 
 let argv = process.argv.slice(2);
+// `-h` anywhere (before a `--` that starts a command's own arguments) and `-v` at the root, as git
+// and gh take them; oclif knows only --help and --version.
+const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+argv = argv.map((arg, i) => (i < end && arg === '-h' ? '--help' : arg));
+if (argv[0] === '-v') argv[0] = '--version';
 const first = argv[0];
 if (first === 'help') {
   // No help plugin: `trace help [command]` is `trace [command] --help`.

@@ -13,6 +13,10 @@ interface ErrorLike {
   name?: unknown;
   parse?: unknown;
   oclif?: { exit?: number };
+  /** oclif's NonExistentFlagsError: the unknown flags as typed. */
+  flags?: unknown;
+  /** oclif's RequiredArgsError: the missing arguments. */
+  args?: unknown;
 }
 
 /**
@@ -102,11 +106,39 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: Error & ErrorLike): Promise<never> {
     if (error.code === 'EEXIT') throw error; // this.exit(n) from a command
-    const { code, message, exitCode } = describeFailure(error);
+    const { code, message, exitCode } = describeFailure(await this.#usageMessage(error));
     if (this.jsonEnabled()) process.stdout.write(`${escapeJsonControl(JSON.stringify({ error: { code, message } }))}\n`);
     process.stderr.write(`trace: ${escapeControl(message)}\n`);
     if (code === 'E_INTERNAL' && process.env.TRACE_DEBUG) process.stderr.write(`${String(error.stack)}\n`);
     this.exit((this.ctor as typeof TraceCommand).failureExitCode ?? exitCode);
+  }
+
+  /**
+   * oclif's parser errors, reworded as one line that says what to do: an unknown flag names the
+   * closest known one, a missing argument names it and prints the usage.
+   */
+  async #usageMessage(error: Error & ErrorLike): Promise<Error & ErrorLike> {
+    const ctor = this.ctor as typeof TraceCommand;
+    const { TraceError } = await import('@tracekernel/schema');
+    if (Array.isArray(error.flags) && /^Nonexistent flag/.test(String(error.message))) {
+      const { closest } = await import('./suggest.js');
+      const known = Object.entries({ ...ctor.baseFlags, ...ctor.flags }).flatMap(([name, flag]) => [`--${name}`, ...(flag.char ? [`-${flag.char}`] : [])]);
+      if (ctor.enableJsonFlag) known.push('--json');
+      const typed = String(error.flags[0]).split('=')[0]!;
+      const guess = closest(typed, known.filter((name) => name.startsWith('--') === typed.startsWith('--')));
+      return new TraceError('E_USAGE', `unknown flag ${typed}${guess ? `: did you mean ${guess}?` : ''} (see trace ${(this.id ?? '').replaceAll(':', ' ')} --help)`.replace('  ', ' '));
+    }
+    const badValue = /^Parsing (--[\w-]+) \n\t([\s\S]*?)(?:\nSee more help with --help)?$/.exec(String(error.message));
+    if (badValue) {
+      const [, flag, reason] = badValue as unknown as [string, string, string];
+      return new TraceError('E_USAGE', reason.startsWith(flag) ? reason : `${flag}: ${reason}`);
+    }
+    if (Array.isArray(error.args) && /^Missing \d+ required arg/.test(String(error.message))) {
+      const missing = (error.args as Array<{ name?: string }>).map((arg) => `<${arg.name}>`).join(' ');
+      const args = Object.keys(ctor.args ?? {}).map((name) => `<${name}>`).join(' ');
+      return new TraceError('E_USAGE', `missing ${missing}; usage: trace ${(this.id ?? '').replaceAll(':', ' ')} ${args} [FLAGS] (see trace ${(this.id ?? '').replaceAll(':', ' ')} --help)`);
+    }
+    return error;
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {

@@ -10,6 +10,8 @@ export interface FollowTerminalOptions {
   json: boolean;
   /** Text lines go here: fitted to a TTY's width, never paged. */
   output: TerminalOutput;
+  /** Times in the machine's zone (`--local`). */
+  local?: boolean;
   /** Poll interval; an event is printed within about this long of its commit (default 200 ms). */
   pollMs?: number;
 }
@@ -31,7 +33,7 @@ export async function followToTerminal(store: TraceStore, query: TimelineQuery, 
   const print = (entry: TimelineEntry) => {
     if (controller.signal.aborted) return;
     if (options.json) process.stdout.write(`${escapeJsonControl(JSON.stringify(toJsonEvent(entry.event)))}\n`);
-    else options.output.line(timelineLine(entry, options.output.colours));
+    else options.output.line(timelineLine(entry, options.output.colours, { local: options.local === true }));
   };
   try {
     const follow = await followTimeline(store, query, {

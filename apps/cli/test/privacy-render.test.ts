@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventCatalog } from '@tracekernel/schema';
+import { EventCatalog, shortEventId } from '@tracekernel/schema';
 import { buildCausalityTree, causalityJson } from '@tracekernel/projector';
 import { causalityText } from '../src/render/causality-text.js';
 import { palette } from '../src/render/palette.js';
@@ -20,12 +20,12 @@ describe('private events in the renderers', () => {
   it('a hidden private event is [private event] in text and {"id","private":true} in JSON', () => {
     const { create, secret, claim } = story();
     const root = buildCausalityTree([create], [secret, claim], create.id, (event) => catalog.describe(event));
-    const causality = { focus: create.id, heading: 'Causality chain for task-1:', root };
+    const causality = { focus: create.id, heading: 'Causality chain for task-1:', root, unreached: [] };
     expect(causalityText(causality, plain)).toEqual([
       'Causality chain for task-1:',
-      '[root] ops task-1 (Pay) created by zealot-1',
-      '  └─> [private event]',
-      '      └─> ops task-1 claimed by haiku-1',
+      `[root] ${shortEventId(create.id)} ops task-1 (Pay) created by zealot-1 (focus)`,
+      `  └─> ${shortEventId(secret.id)} [private event]`,
+      `      └─> ${shortEventId(claim.id)} ops task-1 claimed by haiku-1`,
     ]);
     const json = causalityJson(causality);
     expect(json.root.children[0]).toEqual({
@@ -43,10 +43,10 @@ describe('private events in the renderers', () => {
   it('a private event shown with --include-private is marked (private) in trees and timelines', () => {
     const { create, secret, claim } = story();
     const root = buildCausalityTree([create], [secret, claim], create.id, (event) => catalog.describe(event), { includePrivate: true });
-    const text = causalityText({ focus: create.id, heading: 'h', root }, plain);
-    expect(text[2]).toBe('  └─> bridge ghost posted to #payments: "code 4711" (private)');
-    expect(causalityJson({ focus: create.id, heading: 'h', root }).root.children[0]!.event).toMatchObject({ id: secret.id, private: true, agent_id: 'ghost' });
+    const text = causalityText({ focus: create.id, heading: 'h', root, unreached: [] }, plain);
+    expect(text[2]).toBe(`  └─> ${shortEventId(secret.id)} bridge ghost posted to #payments: "code 4711" (private)`);
+    expect(causalityJson({ focus: create.id, heading: 'h', root, unreached: [] }).root.children[0]!.event).toMatchObject({ id: secret.id, private: true, agent_id: 'ghost' });
     const timeline = { query: {}, heading: 'Timeline:', entries: [{ event: secret, description: catalog.describe(secret) }] };
-    expect(timelineText(timeline, plain)[1]).toBe('2025-10-22 14:00:01 | bridge    | ghost posted to #payments: "code 4711" (private)');
+    expect(timelineText(timeline, plain)[1]).toBe(`2025-10-22 14:00:01Z | ${shortEventId(secret.id)} | bridge    | ghost posted to #payments: "code 4711" (private)`);
   });
 });

@@ -29,54 +29,54 @@ describe('causalityText', () => {
         ]),
       ]),
     ]);
-    const causality: Causality = { focus: root.event.id, heading: 'Causality chain for task-abc123:', root };
+    const causality: Causality = { focus: root.event.id, heading: 'Causality chain for task-abc123:', root, unreached: [] };
     expect(causalityText(causality, plain)).toEqual([
       'Causality chain for task-abc123:',
-      '[root] bridge message #payments:42 ("we need payments")',
-      '  └─> memory entry zealot-1:arch-notes ("design payment flow")',
-      '      └─> ops task-abc123 created',
-      '          ├─> ops task-sub1 (claimed by haiku-1)',
-      '          │   └─> bridge message #payments:43 ("blocked")',
-      '          │       └─> ops task-sub1 blocked',
-      '          ├─> ops task-sub2 (claimed by haiku-2)',
-      '          │   └─> ops task-sub2 completed',
-      '          └─> ops task-sub3 (claimed by haiku-3)',
-      '              └─> ops task-sub3 completed',
+      '[root] 00000000 bridge message #payments:42 ("we need payments") (focus)',
+      '  └─> 00000000 memory entry zealot-1:arch-notes ("design payment flow")',
+      '      └─> 00000000 ops task-abc123 created',
+      '          ├─> 00000000 ops task-sub1 (claimed by haiku-1)',
+      '          │   └─> 00000000 bridge message #payments:43 ("blocked")',
+      '          │       └─> 00000000 ops task-sub1 blocked',
+      '          ├─> 00000000 ops task-sub2 (claimed by haiku-2)',
+      '          │   └─> 00000000 ops task-sub2 completed',
+      '          └─> 00000000 ops task-sub3 (claimed by haiku-3)',
+      '              └─> 00000000 ops task-sub3 completed',
     ]);
   });
 
   it('draws an inferred cause as ┄> with its rule and confidence, a declared one as ─>', () => {
     const answer = { ...node('zealot-3 posted the vault', 'bridge', [node('done', 'ops')]), inferred: { rule: 'read-before-act', confidence: 0.7 } };
     const root = node('hailot-2 posted blocked', 'bridge', [answer]);
-    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for blocked:', root }, plain)).toEqual([
+    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for blocked:', root, unreached: [] }, plain)).toEqual([
       'Causality chain for blocked:',
-      '[root] bridge hailot-2 posted blocked',
-      '  └┄> bridge zealot-3 posted the vault (inferred: read-before-act 0.7)',
-      '      └─> ops done',
+      '[root] 00000000 bridge hailot-2 posted blocked (focus)',
+      '  └┄> 00000000 bridge zealot-3 posted the vault (inferred: read-before-act 0.7)',
+      '      └─> 00000000 ops done',
     ]);
   });
 
   it('shows fan-in as links by short id and a missing parent above the root', () => {
-    const root = { ...node('orphan created', 'ops', [node('claimed', 'ops', [], ['01a20000-0000-7000-8000-0000deadbeef'])]), missingParent: '01a20000-0000-7000-8000-000000000abc' };
-    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for orphan:', root }, plain)).toEqual([
+    const root = { ...node('orphan created', 'ops', [node('claimed', 'ops', [], ['01a20000-0000-7000-8000-deadbeef0000'])]), missingParent: '01a20000-0000-7000-8000-000000000abc' };
+    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for orphan:', root, unreached: [] }, plain)).toEqual([
       'Causality chain for orphan:',
       '[root] (missing parent 01a20000-0000-7000-8000-000000000abc)',
-      '  └─> ops orphan created',
-      '      └─> ops claimed (also caused by deadbeef)',
+      '  └─> 00000000 ops orphan created (focus)',
+      '      └─> 00000000 ops claimed (also caused by deadbeef)',
     ]);
   });
 });
 
 describe('causalityText after retention', () => {
   it('shows a pruned parent above the root and marks pruned links, the way a missing parent shows', () => {
-    const pruned = '01a20000-0000-7000-8000-0000deadbeef';
-    const claimed = { ...node('claimed', 'ops', [], [pruned, '01a20000-0000-7000-8000-00000000cafe']), prunedLinks: [pruned] };
+    const pruned = '01a20000-0000-7000-8000-deadbeef0000';
+    const claimed = { ...node('claimed', 'ops', [], [pruned, '01a20000-0000-7000-8000-0000cafe0000']), prunedLinks: [pruned] };
     const root = { ...node('survivor created', 'ops', [claimed]), prunedParent: '01a20000-0000-7000-8000-000000000abc' };
-    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for survivor:', root }, plain)).toEqual([
+    expect(causalityText({ focus: root.event.id, heading: 'Causality chain for survivor:', root, unreached: [] }, plain)).toEqual([
       'Causality chain for survivor:',
       '[root] (pruned parent 01a20000-0000-7000-8000-000000000abc)',
-      '  └─> ops survivor created',
-      '      └─> ops claimed (also caused by deadbeef [pruned], 0000cafe)',
+      '  └─> 00000000 ops survivor created (focus)',
+      '      └─> 00000000 ops claimed (also caused by deadbeef [pruned], 0000cafe)',
     ]);
   });
 });
@@ -91,11 +91,11 @@ describe('timelineText', () => {
     ],
   };
 
-  it('pads the primitive to 9 and prints UTC seconds', () => {
+  it('prints UTC seconds marked Z and the short id, and pads the primitive to 9', () => {
     expect(timelineText(timeline, plain)).toEqual([
       'Activity timeline for zealot-1:',
-      '2025-10-22 14:00:00 | spawn     | zealot-1 woke (session 42)',
-      '2025-10-22 14:15:00 | knowledge | zealot-1 added discovery domain=architecture',
+      '2025-10-22 14:00:00Z | 00000000 | spawn     | zealot-1 woke (session 42)',
+      '2025-10-22 14:15:00Z | 00000000 | knowledge | zealot-1 added discovery domain=architecture',
     ]);
   });
 
@@ -105,7 +105,7 @@ describe('timelineText', () => {
 
   it('colours only a TTY without NO_COLOR', () => {
     const tty = { isTTY: true } as NodeJS.WriteStream;
-    expect(timelineText(timeline, palette(tty, {}))[1]).toBe('\u001B[2m2025-10-22 14:00:00\u001B[22m | \u001B[35mspawn    \u001B[39m | zealot-1 woke (session 42)');
-    expect(timelineText(timeline, palette(tty, { NO_COLOR: '1' }))[1]).toBe('2025-10-22 14:00:00 | spawn     | zealot-1 woke (session 42)');
+    expect(timelineText(timeline, palette(tty, {}))[1]).toBe('\u001B[2m2025-10-22 14:00:00Z\u001B[22m | \u001B[2m00000000\u001B[22m | \u001B[35mspawn    \u001B[39m | zealot-1 woke (session 42)');
+    expect(timelineText(timeline, palette(tty, { NO_COLOR: '1' }))[1]).toBe('2025-10-22 14:00:00Z | 00000000 | spawn     | zealot-1 woke (session 42)');
   });
 });

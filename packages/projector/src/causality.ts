@@ -1,4 +1,5 @@
-import { EventCatalog, TraceError, isEventId, type TraceEvent } from '@tracekernel/schema';
+import { EventCatalog, TraceError, isEventId, isShortEventId, type TraceEvent } from '@tracekernel/schema';
+import { resolveEventId } from './event-ref.js';
 import type { InferredEdge, TraceStore } from '@tracekernel/store';
 import { buildCausalityTree, type CausalityNode } from './causality-tree.js';
 
@@ -20,19 +21,28 @@ export interface Causality {
   heading: string;
   /** The root cause; the focus is on the path below it, with its whole subtree. */
   root: CausalityNode;
+  /**
+   * For a task: the events of the task (and its subtasks) that no edge reaches from its creation,
+   * e.g. a complete_task emitted outside `within()`, in (ts, id) order. Empty for an event.
+   */
+  unreached: Array<{ event: TraceEvent; description: string }>;
 }
 
-async function focusEvent(store: TraceStore, subject: string, includePrivate: boolean): Promise<TraceEvent> {
+async function focusEvent(store: TraceStore, subject: string, includePrivate: boolean): Promise<{ event: TraceEvent; task?: string }> {
   const lower = subject.toLowerCase();
   if (isEventId(lower)) {
     // A private event's id is shown in the trees around it, so its own tree is found (as a placeholder).
     const [event] = await store.get([lower], { includePrivate: true });
-    if (event) return event;
+    if (event) return { event };
   }
   const task = await taskFocus(store, subject, includePrivate);
-  if (task) return task;
+  if (task) return { event: task, task: subject };
   if (isEventId(lower)) throw new TraceError('E_NOT_FOUND', `no event ${lower} in the store`);
-  throw new TraceError('E_INVALID_ID', `causality: expected a uuidv7 event id or a task id, got "${subject}"`);
+  if (isShortEventId(lower)) {
+    const [event] = await store.get([await resolveEventId(store, lower, 'causality', { includePrivate: true })], { includePrivate: true });
+    if (event) return { event };
+  }
+  throw new TraceError('E_INVALID_ID', `causality: expected a uuidv7 event id, its short id or a task id, got "${subject}"`);
 }
 
 /** A task's first create_task event; a task created elsewhere falls back to its first ops event. */
@@ -61,7 +71,7 @@ export async function causality(
 ): Promise<Causality> {
   const name = subject.trim();
   const includePrivate = options.includePrivate === true;
-  const focus = await focusEvent(store, name, includePrivate);
+  const { event: focus, task } = await focusEvent(store, name, includePrivate);
   // Private events are read whatever the reader asked for: the tree needs them to keep their
   // effects attached, and buildCausalityTree turns them into placeholders.
   const [{ chain: declaredChain }, declaredDescendants] = await Promise.all([
@@ -90,8 +100,18 @@ export async function causality(
   }
   const pruned = new Set(outside.size === 0 ? [] : await store.pruned([...outside]));
   const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), { includePrivate, pruned, inferredParents });
-  const shown = isEventId(name.toLowerCase()) ? name.toLowerCase() : name;
-  return { focus: focus.id, heading: `Causality chain for ${shown}:`, root };
+  // An event is named by its full id, however it was given (a short id, upper case).
+  const shown = task ?? focus.id;
+  const unreached = task === undefined ? [] : await taskEventsOutside(store, task, inTree, includePrivate);
+  const describe = (event: TraceEvent) => ({ event, description: catalog.describe(event) });
+  return { focus: focus.id, heading: `Causality chain for ${shown}:`, root, unreached: unreached.map(describe) };
+}
+
+/** The events of a task and its subtasks that are not in its tree. */
+async function taskEventsOutside(store: TraceStore, task: string, inTree: ReadonlySet<string>, includePrivate: boolean): Promise<TraceEvent[]> {
+  const targets = [task, ...(await store.descendantTargets([task]))];
+  const events = await store.query({ targets, includePrivate });
+  return events.filter((event) => !inTree.has(event.id));
 }
 
 /**

@@ -3,6 +3,8 @@ export { causality, type Causality, type CausalityOptions } from './causality.js
 export { buildCausalityTree, PRIVATE_EVENT_LABEL, type CausalityNode, type CausalityTreeOptions } from './causality-tree.js';
 export { foldTaskState, taskState, type TaskState, type TaskStatus } from './task-state.js';
 export { resolveSubject, type Subject } from './subject.js';
+export { resolveEventId, type ResolveEventIdOptions } from './event-ref.js';
+export { checkKindFilter } from './kind-filter.js';
 export { resolveTime, parseDuration, type ResolveTimeOptions } from './time-spec.js';
 export { compareEvents } from './event-order.js';
 export { foldRuns, type FoldedRun, type FoldedRuns, type FoldRunsOptions, type RunProblem } from './runs/fold-runs.js';

@@ -39,6 +39,8 @@ export interface CausalityNodeJson {
 export interface CausalityJson {
   focus: string;
   root: CausalityNodeJson;
+  /** For a task: its events (and its subtasks') that no edge reaches from its creation; [] for an event. */
+  unreached: JsonEvent[];
 }
 
 const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -72,7 +74,7 @@ function nodeJson(node: CausalityNode): CausalityNodeJson {
 }
 
 export function causalityJson(causality: Causality): CausalityJson {
-  return { focus: causality.focus, root: nodeJson(causality.root) };
+  return { focus: causality.focus, root: nodeJson(causality.root), unreached: causality.unreached.map((entry) => toJsonEvent(entry.event)) };
 }
 
 /** A spool file as `pendingSpools()` of the SDK reports it. */

@@ -1,4 +1,5 @@
-import { isEventId } from '@tracekernel/schema';
+import { isEventId, isShortEventId } from '@tracekernel/schema';
+import { matchingEvents } from './event-ref.js';
 import type { TraceStore } from '@tracekernel/store';
 
 /** Something `trace <name>` can show: an event's causality, or a task's, agent's or channel's timeline. */
@@ -8,8 +9,9 @@ export type Subject = { kind: 'event' | 'task' | 'agent' | 'channel'; id: string
  * Candidates for `trace <name>`; [] when nothing matches; several when ambiguous.
  *
  * A uuidv7 of a stored event is that event. Otherwise the name (without a leading `#`) is a task
- * when ops events target it, a channel when bridge events target it, and an agent when it acted
- * as one, in that order. A leading `#` asks for a channel only.
+ * when ops events target it, a channel when bridge events target it, an agent when it acted as
+ * one, and, when it is 4 to 12 hex digits, each event whose short id starts with it, in that
+ * order. A leading `#` asks for a channel only.
  */
 export async function resolveSubject(store: TraceStore, name: string, options: { includePrivate?: boolean } = {}): Promise<Subject[]> {
   const trimmed = name.trim();
@@ -24,5 +26,8 @@ export async function resolveSubject(store: TraceStore, name: string, options: {
   if (!channelOnly && usage.asTargetOf.includes('ops')) subjects.push({ kind: 'task', id: bare });
   if (usage.asTargetOf.includes('bridge')) subjects.push({ kind: 'channel', id: bare });
   if (!channelOnly && usage.asAgent) subjects.push({ kind: 'agent', id: bare });
+  if (!channelOnly && isShortEventId(bare)) {
+    for (const event of await matchingEvents(store, bare.toLowerCase(), { includePrivate: true })) subjects.push({ kind: 'event', id: event.id });
+  }
   return subjects;
 }

@@ -50,7 +50,7 @@ describe('resolveTime without a store', () => {
 
   it('rejects anything else with E_INVALID_TIME naming the flag and every accepted form', async () => {
     const specs = [
-      'xyz', '', '2h from now', '5 parsecs ago', '2025-13-01', '2025-02-30', '2025-10-22 25:00', 'yesterday',
+      'xyz', '', '2h from now', '5 parsecs ago', '2025-13-01', '2025-02-30', '2025-10-22 25:00', 'the day before',
       '2025-10-22 junk', '2025-10-22T24:00:00Z', '2025-10-22T14:00:60Z', '2025-10-22T14:00:00+25:00', '-5', '1.5',
     ];
     for (const spec of specs) {
@@ -59,9 +59,19 @@ describe('resolveTime without a store', () => {
         message:
           `--until: could not parse ${JSON.stringify(spec)}; expected an ISO-8601 time (2025-10-22T14:00:00Z, ` +
           '2025-10-22 14:00:00.250+02:00, 2025-10-22 14:00, 2025-10-22; no offset means UTC) or epoch milliseconds, ' +
-          'or a relative time ("2h ago", "30m", "1d", "2 hours ago"), "now" or "last wake"',
+          'or a relative time ("2h ago", "30m", "1d", "2 hours ago", "an hour ago"), "now", "today", "yesterday", ' +
+          '"last wake" or "when <task|agent|event-id> <type>"',
       });
     }
+  });
+
+  // Issue 15: `yesterday`, `today` and "an hour ago" were refused.
+  it('reads today and yesterday as UTC midnights, and "a"/"an" as one', async () => {
+    expect(await at('today')).toBe(Date.UTC(2025, 9, 22));
+    expect(await at('Yesterday')).toBe(Date.UTC(2025, 9, 21));
+    expect(await at('an hour ago')).toBe(now - H);
+    expect(await at('a day ago')).toBe(now - D);
+    expect(await at('a week')).toBe(now - 7 * D);
   });
 
   it('rejects a relative time that falls before 1970', async () => {
@@ -95,5 +105,34 @@ describe.each(DIALECTS)('%s: resolveTime "last wake"', (dialect) => {
 
   it('needs a store', async () => {
     await expect(resolveTime(null, 'last wake', { flag: '--since', agent: 'zealot-1' })).rejects.toMatchObject({ code: 'E_NO_STORE' });
+  });
+});
+
+describe.each(DIALECTS)('%s: resolveTime "when <subject> <type>"', (dialect) => {
+  const open = fixtures(dialect);
+  let f: Fixture;
+  let s: Story;
+  beforeEach(async () => {
+    f = await open();
+    s = await paymentStory(f);
+  });
+  afterEach(() => f.cleanup());
+  const when = (spec: string) => resolveTime(f.store, spec, { flag: '--since' });
+
+  it('is the ts of the earliest event of that type of a task or agent, or of an event by its id', async () => {
+    expect(await when('when task-sub1 created')).toBe(s.subs[0]!.ts);
+    expect(await when('When task-sub1 claimed')).toBe(s.claim1.ts);
+    expect(await when('when task-sub1 claim_task')).toBe(s.claim1.ts);
+    expect(await when('when zealot-1 woke')).toBe(s.wake.ts);
+    expect(await when('when #payments posted')).toBe(s.ask.ts);
+    expect(await when(`when ${s.block.id}`)).toBe(s.block.ts);
+    expect(await when(`when ${s.block.id.slice(24, 32)}`)).toBe(s.block.ts);
+  });
+
+  it('names what is wrong: no such event, an unknown type, no type for a name, no store', async () => {
+    await expect(when('when task-nope created')).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: '--since "when task-nope created": no ops.create_task event of task-nope' });
+    await expect(when('when task-sub1 frobbed')).rejects.toMatchObject({ code: 'E_UNKNOWN_KIND', message: expect.stringContaining('unknown type "frobbed"') });
+    await expect(when('when task-sub1')).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(resolveTime(null, 'when task-sub1 created', { flag: '--since' })).rejects.toMatchObject({ code: 'E_NO_STORE' });
   });
 });

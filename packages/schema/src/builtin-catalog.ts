@@ -45,7 +45,7 @@ export const builtinPrimitives = {
       },
       recv: {
         summary: 'An agent reads a channel.',
-        description: '{agent} read #{target}[ ({meta.count} messages)]',
+        description: '{agent} read #{target}[ ({meta.count|message})]',
         requiresTarget: true,
         metadata: z.looseObject({ count: z.int().min(0).optional(), message_ids: z.array(name).optional() }),
       },

@@ -5,10 +5,12 @@ import type { TraceEvent } from './envelope.js';
  * Placeholders: {agent}, {target}, {session}, {primitive}, {type} and {meta.FIELD}.
  * A part in [brackets] is kept only when every placeholder inside it has a value,
  * so optional metadata reads naturally: `{target} claimed by {agent}[ (attempt {meta.attempt})]`.
+ * `{meta.count|message}` is a count with its noun, `1 message` or `3 messages`. A value between
+ * double quotes in the template has its own double quotes escaped (`"say \"hi\""`).
  */
 export type DescriptionTemplate = string;
 
-type Part = { text: string } | { field: string } | { optional: Part[] };
+type Part = { text: string } | { field: string; noun?: string; quoted?: boolean } | { optional: Part[] };
 
 function parse(template: string): Part[] {
   const parts: Part[] = [];
@@ -24,7 +26,8 @@ function parse(template: string): Part[] {
       const end = template.indexOf('}', i);
       if (end < 0) throw new Error(`unclosed { in description template "${template}"`);
       flush();
-      stack[stack.length - 1]!.push({ field: template.slice(i + 1, end) });
+      const [field, noun] = template.slice(i + 1, end).split('|', 2) as [string, string | undefined];
+      stack[stack.length - 1]!.push(noun === undefined ? { field } : { field, noun });
       i = end;
     } else if (ch === '[') {
       flush();
@@ -39,8 +42,23 @@ function parse(template: string): Part[] {
     }
   }
   flush();
+  markQuoted(parts);
   return parts;
 }
+
+/** Marks the fields written between double quotes, whose values then escape their own quotes. */
+function markQuoted(parts: Part[]): void {
+  parts.forEach((part, i) => {
+    if ('optional' in part) markQuoted(part.optional);
+    if (!('field' in part)) return;
+    const before = parts[i - 1];
+    const after = parts[i + 1];
+    if (before && 'text' in before && before.text.endsWith('"') && after && 'text' in after && after.text.startsWith('"')) part.quoted = true;
+  });
+}
+
+/** What a missing required value reads as: "created by (no agent)", never "created by ". */
+const MISSING: Record<string, string> = { agent: '(no agent)', target: '(no target)' };
 
 function valueOf(event: TraceEvent, field: string): string | undefined {
   let value: unknown;
@@ -57,22 +75,26 @@ function valueOf(event: TraceEvent, field: string): string | undefined {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-function render(parts: Part[], event: TraceEvent): string | undefined {
+function render(parts: Part[], event: TraceEvent, lenient = false): string | undefined {
   let out = '';
   for (const part of parts) {
     if ('text' in part) out += part.text;
     else if ('field' in part) {
       const value = valueOf(event, part.field);
-      if (value === undefined) return undefined;
-      out += value;
+      if (value === undefined && !lenient) return undefined;
+      if (value === undefined) out += MISSING[part.field] ?? '?';
+      else if (part.noun !== undefined) out += `${value} ${part.noun}${value === '1' ? '' : 's'}`;
+      else out += part.quoted ? value.replaceAll('"', '\\"') : value;
     } else out += render(part.optional, event) ?? '';
   }
   return out;
 }
 
-/** Compiles a template once; the returned function renders an event, with `?` for missing required values. */
+/**
+ * Compiles a template once; the returned function renders an event. A required value that is
+ * missing reads `(no agent)`, `(no target)` or `?`.
+ */
 export function compileDescription(template: DescriptionTemplate): (event: TraceEvent) => string {
   const parts = parse(template);
-  const lenient = parts.map((part) => ('field' in part ? { optional: [part] } : part));
-  return (event) => render(parts, event) ?? render(lenient, event)!.trim();
+  return (event) => render(parts, event) ?? render(parts, event, true)!;
 }

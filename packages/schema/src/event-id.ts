@@ -86,3 +86,25 @@ export function parseEventId(value: string, field = 'id'): string {
   }
   return normalized;
 }
+
+/**
+ * How many hex digits of an id `trace` prints. They are the start of the id's last group, which is
+ * random: the leading digits of a uuidv7 are its millisecond, shared by every event of a run.
+ */
+export const SHORT_ID_LENGTH = 8;
+/** The most digits a short id may have: the whole last group (48 random bits). */
+export const MAX_SHORT_ID_LENGTH = 12;
+/** The fewest digits a short id may have: fewer would name too many events to be of use. */
+export const MIN_SHORT_ID_LENGTH = 4;
+
+const SHORT_ID_PATTERN = new RegExp(`^[0-9a-f]{${MIN_SHORT_ID_LENGTH},${MAX_SHORT_ID_LENGTH}}$`);
+
+/** The short id `trace` prints for an event: the first 8 hex digits of its last group, e.g. `1d7050d7`. */
+export function shortEventId(id: string, length = SHORT_ID_LENGTH): string {
+  return id.slice(24, 24 + length);
+}
+
+/** Whether a value is a short id: 4 to 12 hex digits (any case), matched against the start of an id's last group. */
+export function isShortEventId(value: unknown): value is string {
+  return typeof value === 'string' && SHORT_ID_PATTERN.test(value.trim().toLowerCase());
+}

@@ -1,6 +1,17 @@
 export { TraceError, isTraceError, type TraceErrorCode } from './trace-error.js';
 export { parseTime, MAX_TS, TIME_FORMS, type ParseTimeOptions } from './parse-time.js';
-export { newEventId, eventIdAt, eventIdTime, isEventId, parseEventId } from './event-id.js';
+export {
+  newEventId,
+  eventIdAt,
+  eventIdTime,
+  isEventId,
+  parseEventId,
+  shortEventId,
+  isShortEventId,
+  SHORT_ID_LENGTH,
+  MIN_SHORT_ID_LENGTH,
+  MAX_SHORT_ID_LENGTH,
+} from './event-id.js';
 export {
   SCHEMA_VERSION,
   KIND_NAME,
@@ -26,6 +37,7 @@ export {
 } from './catalog.js';
 export { builtinPrimitives, type BuiltinPrimitives } from './builtin-catalog.js';
 export { compileDescription, type DescriptionTemplate } from './description-template.js';
+export { listCatalog, type CatalogPrimitiveListing, type CatalogTypeListing } from './catalog-listing.js';
 export { schemaDocuments } from './schema-documents.js';
 export {
   RUN_SCHEMA_VERSION,

@@ -10,6 +10,8 @@ export type TraceErrorCode =
   | 'E_INVALID_TIME'
   | 'E_NOT_FOUND'
   | 'E_AMBIGUOUS'
+  /** A short event id that more than one event has; the message lists them. */
+  | 'E_AMBIGUOUS_ID'
   | 'E_NO_STORE'
   | 'E_NOT_A_STORE'
   | 'E_CORRUPT_STORE'

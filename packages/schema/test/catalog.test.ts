@@ -77,6 +77,33 @@ describe('description templates', () => {
     const render = compileDescription('{agent} said[ "{meta.content}"][ to {meta.nobody}]');
     const long = { ...event, metadata: { content: `line one\nline two ${'x'.repeat(100)}` } };
     expect(render(long)).toBe(`haiku-1 said "line one line two ${'x'.repeat(100)}"`);
-    expect(compileDescription('{target} by {meta.who}')(event)).toBe('task-sub1 by');
+    expect(compileDescription('{target} by {meta.who}')(event)).toBe('task-sub1 by ?');
+  });
+
+  // Issue 15: "created by " followed by nothing, "(1 messages)", unescaped inner quotes, an emoji cut in half.
+  it('read "(no agent)" for a missing agent, pluralise counts, escape inner quotes and keep emoji whole (the CLI fits lines by grapheme)', () => {
+    const orphan = catalog.prepare({ primitive: 'ops', type: 'create_task', target_id: 'task-1', metadata: { title: 'Pay' } }).event;
+    expect(catalog.describe(orphan)).toBe('task-1 (Pay) created by (no agent)');
+    const read = (count: number) => catalog.describe(catalog.prepare({ primitive: 'bridge', type: 'recv', agent_id: 'a', target_id: 'p', metadata: { count } }).event);
+    expect([read(1), read(2)]).toEqual(['a read #p (1 message)', 'a read #p (2 messages)']);
+    const quoted = catalog.prepare({ primitive: 'bridge', type: 'send', agent_id: 'a', target_id: 'p', metadata: { content: 'the vault "Payments Sandbox"' } }).event;
+    expect(catalog.describe(quoted)).toBe('a posted to #p: "the vault \\"Payments Sandbox\\""');
+    const fits = catalog.prepare({ primitive: 'bridge', type: 'send', agent_id: 'a', target_id: 'p', metadata: { content: '👍🏽'.repeat(60) } }).event;
+    expect(catalog.describe(fits)).toBe(`a posted to #p: "${'👍🏽'.repeat(60)}"`);
+  });
+});
+
+describe('listCatalog', () => {
+  it('lists every primitive and type with required metadata fields and the description template', async () => {
+    const { listCatalog } = await import('@tracekernel/schema');
+    const catalog = new EventCatalog();
+    const listing = listCatalog(catalog);
+    expect(listing.map((primitive) => primitive.primitive)).toEqual(catalog.primitives());
+    const ops = listCatalog(catalog, 'ops')[0]!;
+    expect(ops.types.find((type) => type.type === 'create_task')).toMatchObject({
+      requires_target: true, required_metadata: ['title'], optional_metadata: expect.arrayContaining(['parent_task_id']),
+      description: catalog.definition('ops', 'create_task').description,
+    });
+    expect(() => listCatalog(catalog, 'opz')).toThrow(expect.objectContaining({ code: 'E_UNKNOWN_KIND' }));
   });
 });

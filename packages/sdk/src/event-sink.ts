@@ -15,6 +15,9 @@ export type SinkError = Error & { code?: string; lost?: number };
 
 const REOPEN_INTERVAL_MS = 1000;
 
+/** Below twice this many events a batch is one append: splitting it would only add commits. */
+const MIN_PARALLEL_PART = 1024;
+
 /**
  * Where batches end up: the store when it can take them, the spool when it cannot. Any
  * `TraceStore` can sit behind it, synchronous or not. Failures are reported, never thrown, because
@@ -79,20 +82,37 @@ export class EventSink {
     }
   }
 
-  /** Stores a batch, or spools it when the store cannot take it. */
+  /**
+   * Stores a batch, or spools it when the store cannot take it. A large batch goes in as
+   * `parallelAppends` appends at once (on PostgreSQL: two connections, so that the server writes
+   * one part while this thread encodes the next); a part the store refuses is spooled on its own.
+   */
   async write(batch: readonly PreparedEvent[]): Promise<SinkCounts> {
     const store = await this.#open();
-    if (store) {
-      try {
-        let written = 0;
-        for (const result of await store.append(batch)) if (result.inserted) written++;
-        return { written, duplicates: batch.length - written, spooled: 0, lost: 0 };
-      } catch (error) {
-        this.#report(error as Error);
-        await this.#drop(store);
+    if (!store) return this.spool(batch.map((prepared) => prepared.event));
+    const parts = batch.length >= 2 * MIN_PARALLEL_PART ? Math.min(store.parallelAppends, Math.floor(batch.length / MIN_PARALLEL_PART)) : 1;
+    const size = Math.ceil(batch.length / parts);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: parts }, (_, i) => store.append(batch.slice(i * size, (i + 1) * size))),
+    );
+    const counts: SinkCounts = { written: 0, duplicates: 0, spooled: 0, lost: 0 };
+    let failed = false;
+    outcomes.forEach((outcome, i) => {
+      const part = batch.slice(i * size, (i + 1) * size);
+      if (outcome.status === 'fulfilled') {
+        const written = outcome.value.filter((result) => result.inserted).length;
+        counts.written += written;
+        counts.duplicates += part.length - written;
+        return;
       }
-    }
-    return this.spool(batch.map((prepared) => prepared.event));
+      if (!failed) this.#report(outcome.reason as Error);
+      failed = true;
+      const spooled = this.spool(part.map((prepared) => prepared.event));
+      counts.spooled += spooled.spooled;
+      counts.lost += spooled.lost;
+    });
+    if (failed) await this.#drop(store);
+    return counts;
   }
 
   /** Spools events synchronously: the fallback of a thread that cannot wait for the store. */

@@ -149,10 +149,28 @@ export interface TraceStore {
    */
   append(events: readonly PreparedEvent[]): Promise<AppendResult[]>;
 
+  /**
+   * How many appends the store can usefully run at once, each its own transaction: 1 for
+   * SQLite's single writer; 2 for PostgreSQL, whose server works on one batch while the client
+   * encodes the next. A writer with a large backlog may split it into this many appends.
+   */
+  readonly parallelAppends: number;
+
   /** The events with these ids that exist, in (ts, id) order. Private ones only with includePrivate. */
   get(ids: readonly string[], options?: { includePrivate?: boolean }): Promise<TraceEvent[]>;
 
   getByIdempotencyKey(key: string): Promise<TraceEvent | undefined>;
+
+  /**
+   * The ids of the events whose short id starts with `shortId`: 4 to 12 hex digits matched against
+   * the start of the id's last group (its random part), through an index. In (ts, id) order, at
+   * most `limit` (default 10); private events only with includePrivate.
+   *
+   * @example
+   * await store.matchShortId('1d7050d7'); // ['019a0b6c-5e20-7a31-8f02-1d7050d7aa01']
+   * @throws TraceError E_INVALID_ID when `shortId` is not 4 to 12 hex digits.
+   */
+  matchShortId(shortId: string, options?: { limit?: number; includePrivate?: boolean }): Promise<string[]>;
 
   query(query: EventQuery): Promise<TraceEvent[]>;
 

@@ -47,6 +47,20 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(stored[2]!.causes).toEqual([bare.event.id, full.event.id]);
     });
 
+    it('round-trips names and metadata holding tabs, line breaks, backslashes and \\N (COPY\'s text format escapes them)', async () => {
+      const awkward = 'a\tb\nc\rd\\e \\N \\t é 🙂';
+      const event = prepare({
+        primitive: 'ops', type: 'create_task', ts: minute(0), agent_id: awkward, target_id: `task ${awkward}`, session_id: '\\N',
+        idempotency_key: `key ${awkward}`, metadata: { title: awkward, parent_task_id: `parent ${awkward}`, path: 'C:\\temp\\new' },
+      });
+      await t.store.append([event]);
+      const [stored] = await t.store.get([event.event.id]);
+      expect(stored).toEqual(event.event);
+      expect((await t.store.getByIdempotencyKey(`key ${awkward}`))?.id).toBe(event.event.id);
+      expect(await t.store.descendantTargets([`parent ${awkward}`])).toEqual([`task ${awkward}`]);
+      expect((await t.store.query({ agent: awkward })).map((e) => e.id)).toEqual([event.event.id]);
+    });
+
     it('keeps an explicit ts, and an event without one has the time of its id', async () => {
       const explicit = await t.emit({ primitive: 'spawn', type: 'wake', agent_id: 'a', ts: minute(-100) });
       const implicit = await t.emit({ primitive: 'spawn', type: 'wake', agent_id: 'a' });
@@ -168,6 +182,33 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       const reader = await t.open('read');
       await expect(reader.append([prepare({ primitive: 'spawn', type: 'wake', ts: minute(1) })])).rejects.toMatchObject({ code: 'E_STORE' });
       expect(await reader.query({})).toHaveLength(1);
+    });
+  });
+
+  describe('matchShortId', () => {
+    // Ids built with a chosen last group, so that two of them share a short prefix.
+    const withTail = (ts: number, tail: string) => `${eventIdAt(ts).slice(0, 24)}${tail}`;
+
+    it('finds ids by the start of their last group, in (ts, id) order, hiding private events', async () => {
+      const a = await t.emit({ id: withTail(minute(2), '1d7050d7aa01'), primitive: 'spawn', type: 'wake', ts: minute(2) });
+      const b = await t.emit({ id: withTail(minute(1), '1d7050d7bb02'), primitive: 'spawn', type: 'wake', ts: minute(1) });
+      const c = await t.emit({ id: withTail(minute(3), 'ffff0000cc03'), primitive: 'spawn', type: 'wake', ts: minute(3), private: true });
+      await t.emit({ id: withTail(minute(4), '1d7051000000'), primitive: 'spawn', type: 'wake', ts: minute(4) });
+      expect(await t.store.matchShortId('1d7050d7')).toEqual([b.id, a.id]);
+      expect(await t.store.matchShortId('1D7050D7AA')).toEqual([a.id]);
+      expect(await t.store.matchShortId('1d7050d7aa01')).toEqual([a.id]);
+      expect(await t.store.matchShortId('1d7050d7', { limit: 1 })).toEqual([b.id]);
+      expect(await t.store.matchShortId('1d705')).toHaveLength(3);
+      // The time at the head of an id is no short id: the same digits elsewhere do not match.
+      expect(await t.store.matchShortId(a.id.slice(0, 8))).toEqual([]);
+      expect(await t.store.matchShortId('ffff0000')).toEqual([]);
+      expect(await t.store.matchShortId('ffff0000', { includePrivate: true })).toEqual([c.id]);
+    });
+
+    it('refuses anything but 4 to 12 hex digits', async () => {
+      for (const bad of ['abc', '1d7050d7aa01f', "1d70' OR 1=1", '1d7_', '%%%%']) {
+        await expect(t.store.matchShortId(bad)).rejects.toMatchObject({ code: 'E_INVALID_ID' });
+      }
     });
   });
 

@@ -17,15 +17,15 @@ export default class Emit extends TraceCommand<typeof Emit> {
   ];
 
   static override args = {
-    primitive: Args.string({ description: 'spawn, bridge, ops, memory or knowledge', required: true }),
-    type: Args.string({ description: 'the event type, e.g. create_task', required: true }),
+    primitive: Args.string({ description: 'the primitive, e.g. ops (trace catalog lists every primitive and type)', required: true }),
+    type: Args.string({ description: 'the event type, e.g. create_task (trace catalog PRIMITIVE lists them)', required: true }),
   };
 
   static override flags = {
     agent: Flags.string({ description: 'Agent that acted (default: $TRACE_AGENT)' }),
     target: Flags.string({ description: 'What the event affects: task, channel (without #), agent, ...' }),
-    parent: Flags.string({ description: 'Event id of the primary cause (default: $TRACE_PARENT)' }),
-    cause: Flags.string({ description: 'Event id of a further cause (repeatable)', multiple: true }),
+    parent: Flags.string({ description: 'Event id or short id of the primary cause (default: $TRACE_PARENT)' }),
+    cause: Flags.string({ description: 'Event id or short id of a further cause (repeatable)', multiple: true }),
     meta: Flags.string({ description: 'Metadata as a JSON object; @FILE reads it from a file, - from stdin' }),
     ts: Flags.string({
       description: 'Time of the event (default: now): ISO-8601, e.g. 2025-10-22T14:00:00Z or 2025-10-22 14:00+02:00 (no offset means UTC), or epoch milliseconds',
@@ -41,10 +41,16 @@ export default class Emit extends TraceCommand<typeof Emit> {
   };
 
   async run(): Promise<JsonEvent> {
-    const { EventCatalog, Redactor, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
+    const { EventCatalog, Redactor, isShortEventId, parseEventId, toJsonEvent } = await import('@tracekernel/schema');
     const { redactKeys } = await import('@tracekernel/store');
     const { parseEmitTime, readMetadataFlag } = await import('../emit-input.js');
     const { flags, args } = this;
+    // A short id (as trace prints it) is looked up in the store; a full id may name an event not stored yet.
+    const eventId = async (value: string, field: string): Promise<string> => {
+      if (!isShortEventId(value)) return parseEventId(value, field);
+      const { resolveEventId } = await import('@tracekernel/projector');
+      return resolveEventId(await this.openStore('read'), value, field, { includePrivate: true });
+    };
     const envParent = process.env.TRACE_PARENT || undefined;
     const parent = flags.parent ?? envParent;
     const input = {
@@ -53,8 +59,8 @@ export default class Emit extends TraceCommand<typeof Emit> {
       agent_id: flags.agent ?? (process.env.TRACE_AGENT || null),
       target_id: flags.target ?? null,
       session_id: flags.session ?? null,
-      parent_event_id: parent === undefined ? null : parseEventId(parent, flags.parent === undefined ? 'TRACE_PARENT' : '--parent'),
-      causes: (flags.cause ?? []).flatMap((value) => value.split(',')).map((cause) => parseEventId(cause, '--cause')),
+      parent_event_id: parent === undefined ? null : await eventId(parent, flags.parent === undefined ? 'TRACE_PARENT' : '--parent'),
+      causes: await Promise.all((flags.cause ?? []).flatMap((value) => value.split(',')).map((cause) => eventId(cause, '--cause'))),
       idempotency_key: flags['idempotency-key'] ?? null,
       metadata: await readMetadataFlag(flags.meta),
       ...(flags.ts === undefined ? {} : { ts: parseEmitTime(flags.ts) }),

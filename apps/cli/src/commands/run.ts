@@ -45,7 +45,7 @@ export default class Run extends TraceCommand<typeof Run> {
     const { hostname } = await import('node:os');
     const { basename, resolve } = await import('node:path');
     const { configFileDigest, inputDigest, recordCommand, slugOf } = await import('@tracekernel/sdk');
-    const { parseEventId } = await import('@tracekernel/schema');
+    const { parseEventId, shortEventId } = await import('@tracekernel/schema');
 
     // Bad flags fail before anything is recorded or started.
     const asUsage = async <T>(flag: string, fn: () => T): Promise<T> => {
@@ -82,11 +82,16 @@ export default class Run extends TraceCommand<typeof Run> {
       runner: { name: 'trace-cli', version: this.config.version, pid: process.pid, host: hostname() },
       parent,
       agentId: process.env.TRACE_AGENT || null,
+      // Under --json stdout carries the run's JSON only.
+      stdout: this.jsonEnabled() ? 'stderr' : 'inherit',
     });
     for (const problem of [...problems, ...result.problems]) process.stderr.write(`trace: warning: ${escapeControl(problem)}\n`);
     if (result.duplicateOf) {
       const first = result.duplicateOf;
       process.stderr.write(`trace: idempotency key "${escapeControl(first.idempotency_key)}" already ran (span ${first.span_id}, ${first.status}); not running the command\n`);
+    }
+    if (result.record && !this.jsonEnabled()) {
+      process.stderr.write(`trace: run ${result.record.span_id} ${result.record.status} (trace runs show ${shortEventId(result.record.span_id)})\n`);
     }
     process.exitCode = result.exitCode;
     return { run: result.record, duplicate_of: result.duplicateOf, exit_code: result.exitCode };

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TraceCommand } from '../base-command.js';
 import type { CausalityJson, TimelineJson } from '@tracekernel/projector';
+import { limitFlag } from '../limit-flag.js';
 import { listFlags } from '../terminal-flags.js';
 
 const SUBJECT_FLAGS = ['task', 'agent', 'channel'] as const;
@@ -30,7 +31,7 @@ export default class Show extends TraceCommand<typeof Show> {
   ];
 
   static override args = {
-    id: Args.string({ description: 'A task, agent or channel (timeline), or an event id (causality)' }),
+    id: Args.string({ description: 'A task, agent or channel (timeline), or an event id or short id (causality)' }),
   };
 
   static override flags = {
@@ -39,13 +40,16 @@ export default class Show extends TraceCommand<typeof Show> {
     agent: Flags.string({ description: "Timeline of an agent's events" }),
     channel: Flags.string({ description: 'Timeline of a bridge channel (with or without #)' }),
     primitive: Flags.string({ description: 'Only these primitives (repeatable or comma list)', multiple: true }),
-    since: Flags.string({ description: 'From this time: ISO, "2h ago", "30m", "1d", "now" or "last wake" (needs an agent)' }),
+    since: Flags.string({
+      description: 'From this time: ISO, epoch ms, "2h ago", "an hour ago", "today", "yesterday", "now", "last wake" (needs an agent) or "when <task|agent|event-id> <type>"',
+    }),
     until: Flags.string({ description: 'Before this time (same forms as --since)' }),
-    limit: Flags.integer({ description: 'Only the latest N events (still printed oldest first)', min: 1 }),
+    limit: limitFlag('Only the latest N events (still printed oldest first)'),
     follow: Flags.boolean({
       char: 'f',
       description: 'Keep printing matching events as they are committed, until interrupted (with --since or --limit, first the backlog, like tail -f)',
     }),
+    local: Flags.boolean({ description: 'Print times in the local time zone, with its offset (default: UTC, marked Z)' }),
     inferred: Flags.boolean({
       description: 'Causality trees follow inferred causes too, drawn ┄> (--no-inferred: declared causes only)',
       allowNo: true,
@@ -53,7 +57,7 @@ export default class Show extends TraceCommand<typeof Show> {
     }),
     'include-private': Flags.boolean({ description: 'Show private events too (by default they are left out, and drawn as [private event] in trees)' }),
     causality: Flags.string({
-      description: 'Cause-and-effect tree of an event or a task',
+      description: 'Cause-and-effect tree of an event (its id or short id) or a task',
       exclusive: ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit', 'follow'],
     }),
   };
@@ -72,13 +76,25 @@ export default class Show extends TraceCommand<typeof Show> {
     // Something shaped like a uuid that is not a uuidv7 is a mistyped event id, not a name.
     const asEventId = (value: string, field: string) => (looksLikeUuid(value) ? parseEventId(value, field) : undefined);
 
-    const store = await this.openStore('read');
+    // `trace stat` is rewritten to `trace show stat` (bin/run.js): when no name answers, it was a typo of a command.
+    const { suggestCommand } = await import('../suggest.js');
+    const commandIds = this.config.commands.filter((command) => !command.hidden).map((command) => command.id);
+    const suggestion = args.id === undefined ? undefined : suggestCommand(args.id, commandIds);
+    const notACommand = (where: string) => this.usageError(`"${args.id}" is not a trace command${where}: did you mean \`${suggestion}\`?`);
+
+    let store: Awaited<ReturnType<Show['openStore']>>;
+    try {
+      store = await this.openStore('read');
+    } catch (error) {
+      if (suggestion !== undefined && (error as { code?: unknown }).code === 'E_NO_STORE') return notACommand('');
+      throw error;
+    }
     const includePrivate = flags['include-private'];
 
     const showCausality = async (subject: string) => {
       const { causalityText } = await import('../render/causality-text.js');
       const causality = await projector.causality(store, subject, undefined, { includePrivate, inferred: flags.inferred });
-      if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => causalityText(causality, colours));
+      if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => causalityText(causality, colours, { local: flags.local }));
       return projector.causalityJson(causality);
     };
 
@@ -98,7 +114,11 @@ export default class Show extends TraceCommand<typeof Show> {
       const name = args.id;
       const candidates = await projector.resolveSubject(store, name, { includePrivate });
       if (candidates.length === 0) {
+        if (suggestion !== undefined) await notACommand(`, and nothing is named so in ${store.location}`);
         throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
+      }
+      if (candidates.length > 1 && candidates.every((candidate) => candidate.kind === 'event')) {
+        await projector.resolveEventId(store, name, 'id', { includePrivate: true }); // throws E_AMBIGUOUS_ID, listing them
       }
       if (candidates.length > 1) {
         const choices = candidates.map((candidate) =>
@@ -116,6 +136,7 @@ export default class Show extends TraceCommand<typeof Show> {
 
     const timeOptions = (flag: string) => ({ flag, ...(query.agent === undefined ? {} : { agent: query.agent }) });
     const primitives = flags.primitive?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+    if (primitives !== undefined) await projector.checkKindFilter(store, primitives, '--primitive');
     const timelineQuery = {
       ...query,
       ...(primitives === undefined ? {} : { primitives }),
@@ -126,12 +147,12 @@ export default class Show extends TraceCommand<typeof Show> {
     };
     if (flags.follow) {
       const { followToTerminal } = await import('../follow-terminal.js');
-      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: await TerminalOutput.open(flags, { page: false, fit: true }) });
+      await followToTerminal(store, timelineQuery, { json: this.jsonEnabled(), output: await TerminalOutput.open(flags, { page: false, fit: true }), local: flags.local });
       return undefined;
     }
     const timeline = await projector.timeline(store, timelineQuery);
     const { timelineText } = await import('../render/timeline-text.js');
-    if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => timelineText(timeline, colours));
+    if (!this.jsonEnabled()) await printToTerminal(flags, 'fit', (colours) => timelineText(timeline, colours, { local: flags.local }));
     return projector.timelineJson(timeline);
   }
 }

@@ -13,22 +13,25 @@ export function formatDuration(ms: number | null): string {
   return `${minutes}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
-/** `2025-11-04 18:29:12 | success   |   1.0 s | daily_reflection | attempt 1 | 019a…-span` */
-export function runLine(run: RunRecord, colours: Palette): string {
+/** `2025-11-04 18:29:12 | success   |   1.0 s | daily_reflection | attempt 1 | 019a…-span`, the task padded to `taskWidth`. */
+export function runLine(run: RunRecord, colours: Palette, taskWidth = 0): string {
   const status = safe(run.status).padEnd(9);
   return [
     formatTime(run.started_at_ts),
     run.status === 'success' ? status : colours.bold(status),
     formatDuration(run.duration_ms).padStart(8),
-    safe(run.task_slug ?? run.task_id),
+    safe(run.task_slug ?? run.task_id).padEnd(taskWidth),
     `attempt ${run.attempt}`,
     colours.dim(safe(run.span_id)),
   ].join(' | ');
 }
 
+/** The runs under a header that names each column, as `ps` and `kubectl get` print them. */
 export function runListText(runs: RunRecord[], colours: Palette): string[] {
   if (runs.length === 0) return ['No runs.'];
-  return runs.map((run) => runLine(run, colours));
+  const taskWidth = Math.max(4, ...runs.map((run) => (run.task_slug ?? run.task_id).length));
+  const header = ['STARTED (UTC)'.padEnd(19), 'STATUS'.padEnd(9), 'DURATION', 'TASK'.padEnd(taskWidth), 'ATTEMPT  ', 'SPAN ID'].join(' | ');
+  return [colours.bold(header), ...runs.map((run) => runLine(run, colours, taskWidth))];
 }
 
 /** The detail of one run: identity, timing, digests, runner, error, then the attempt chain. */

@@ -1,5 +1,6 @@
 import {
   TraceError,
+  isShortEventId,
   isUuid,
   runSpanOf,
   runStartEventKey,
@@ -7,6 +8,7 @@ import {
   type TraceEvent,
 } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
+import { ambiguousShortId, matchingEvents } from '../event-ref.js';
 import { foldRuns } from './fold-runs.js';
 import type { RunReadOptions } from './list-runs.js';
 import { processLiveness } from './runner-liveness.js';
@@ -31,6 +33,12 @@ async function findStart(store: TraceStore, ref: string, includePrivate: boolean
   const byKey = await store.getByIdempotencyKey(runStartEventKey(trimmed));
   // The idempotency key lookup serves writers and sees private events; a read must not.
   if (byKey && (includePrivate || byKey.private !== true) && byKey.primitive === 'run' && byKey.type === 'start') return byKey;
+  if (isShortEventId(trimmed)) {
+    const isStart = (event: TraceEvent) => event.primitive === 'run' && event.type === 'start' && runSpanOf(event) === event.id;
+    const matches = await matchingEvents(store, trimmed.toLowerCase(), { includePrivate, accept: isStart });
+    if (matches.length > 1) throw ambiguousShortId('run', trimmed.toLowerCase(), matches);
+    if (matches.length === 1) return matches[0];
+  }
   // Runs from other systems keep their own span ids, and hand-emitted starts may lack the event key.
   const starts = await store.query({ kinds: ['run.start'], includePrivate });
   return (

@@ -16,6 +16,11 @@ export interface CommandRunOptions extends RunOptions {
   agentId?: string | null;
   /** Where the child's stderr is copied to as it arrives (default process.stderr). */
   stderr?: NodeJS.WritableStream;
+  /**
+   * Where the child's stdout goes: `inherit` (the default) shares ours; `stderr` sends it to our
+   * stderr, so that a caller printing JSON on stdout keeps it clean (`trace run --json`).
+   */
+  stdout?: 'inherit' | 'stderr';
   /** Keep this many trailing lines of stderr as the error message (default 20). */
   stderrTailLines?: number;
   /**
@@ -93,7 +98,8 @@ export async function recordCommand(store: TraceStore | null, options: CommandRu
     // in ours: a background group would be stopped (SIGTTIN) when it reads the terminal, and the
     // terminal's own Ctrl-C already reaches the whole foreground group.
     const ownGroup = options.processGroup ?? !process.stdin.isTTY;
-    const child = spawn(options.command, [...options.args], { stdio: ['inherit', 'inherit', 'pipe'], env, cwd: options.cwd, detached: ownGroup });
+    const stdout = options.stdout === 'stderr' ? process.stderr : 'inherit';
+    const child = spawn(options.command, [...options.args], { stdio: ['inherit', stdout, 'pipe'], env, cwd: options.cwd, detached: ownGroup });
     const forward = (signal: NodeJS.Signals) => () => {
       forwarded = signal;
       if (child.pid === undefined) return;

@@ -107,6 +107,26 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER inferred_edges_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON inferred_edges FOR EACH STATEMENT EXECUTE FUNCTION trace_append_only();
     `,
   },
+  {
+    // Narrower time indexes: the reads order by (ts, id), and an incremental sort of the few rows
+    // that share a millisecond serves that from an index on ts alone. Dropping id from the three
+    // keys saves ~70 bytes per event (13% of the store) and the b-tree work of a wider key.
+    version: 4,
+    sql: `
+      DROP INDEX events_by_ts;
+      DROP INDEX events_by_agent;
+      DROP INDEX events_by_target;
+      CREATE INDEX events_by_ts ON events (ts);
+      CREATE INDEX events_by_agent ON events (agent, ts) WHERE agent IS NOT NULL;
+      CREATE INDEX events_by_target ON events (target, ts) WHERE target IS NOT NULL;
+    `,
+  },
+  {
+    // Short ids (`trace 1d7050d7`) are the start of an id's last group, its random part: a
+    // text_pattern_ops index on that group serves a prefix LIKE whatever the database's collation.
+    version: 5,
+    sql: `CREATE INDEX events_by_short_id ON events ((right(id::text, 12)) text_pattern_ops);`,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -141,11 +161,11 @@ export async function readStoreVersion(db: Executor, where: string): Promise<num
 }
 
 /**
- * Brings the store to the latest version. Many hosts may open a new store at the same moment: a
+ * Brings the store to the latest version (or to `upTo`: tests build an older store with it). Many hosts may open a new store at the same moment: a
  * transaction-scoped advisory lock serialises them, so the first migrates and the others then
  * find nothing to do.
  */
-export async function migrate(db: Executor, where: string): Promise<number> {
+export async function migrate(db: Executor, where: string, upTo = LATEST_POSTGRES_VERSION): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
     const version = await readStoreVersion(trx, where);
@@ -156,10 +176,10 @@ export async function migrate(db: Executor, where: string): Promise<number> {
       );
     }
     for (const migration of MIGRATIONS) {
-      if (migration.version <= version) continue;
+      if (migration.version <= version || migration.version > upTo) continue;
       await sql.raw(migration.sql).execute(trx);
       await trx.insertInto('trace_migrations').values({ version: migration.version }).execute();
     }
-    return Math.max(version, LATEST_POSTGRES_VERSION);
+    return Math.max(version, upTo);
   });
 }

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type S
 import { EventCatalog, TraceError, isEventId, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import { byTimeThenId, chainFromWalk, privatePlaceholder } from '../event-order.js';
 import { followChanges } from '../follow-changes.js';
+import { shortIdQuery } from '../short-id-query.js';
 import { checkEdge } from '../inferred-edge.js';
 import type {
   Ancestry, AppendResult, ChangeBatch, ChangesOptions, EventQuery, FollowOptions, InferredEdge, NameUsage, PruneOptions, PruneReport,
@@ -80,6 +81,7 @@ function sleepSync(ms: number): void {
 export class SqliteTraceStore implements TraceStore {
   readonly location: string;
   readonly version: number;
+  readonly parallelAppends = 1;
   readonly #sqlite: Database.Database;
   readonly #db: Kysely<SqliteDatabase>;
   readonly #linkFields: Map<string, string>;
@@ -467,6 +469,17 @@ export class SqliteTraceStore implements TraceStore {
         WHERE e.id IN (SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))
         ${options.includePrivate ? sql`` : sql`AND e.private IS NULL`}`);
       return this.#decode(rows).sort(byTimeThenId);
+    });
+  }
+
+  async matchShortId(shortId: string, options: { limit?: number; includePrivate?: boolean } = {}): Promise<string[]> {
+    const { low, high, limit } = shortIdQuery(shortId, options.limit);
+    return this.#read(async () => {
+      // The same expression as events_by_short_id, so that SQLite reads the index, not the table.
+      const rows = this.#allRaw(sql<{ id: string }>`SELECT lower(hex(e.id)) AS id FROM events e
+        WHERE substr(e.id, 11, 6) BETWEEN unhex(${low}) AND unhex(${high}) AND ${visibleRows(options)}
+        ORDER BY e.ts, e.id LIMIT ${limit}`);
+      return rows.map((row) => hexToId(row.id));
     });
   }
 

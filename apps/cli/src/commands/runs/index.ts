@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { RunRecord } from '@tracekernel/schema';
 import { TraceCommand } from '../../base-command.js';
+import { limitFlag } from '../../limit-flag.js';
 import { escapeControl } from '../../render/control-chars.js';
 import { listFlags } from '../../terminal-flags.js';
 
@@ -22,7 +23,7 @@ export default class Runs extends TraceCommand<typeof Runs> {
     slug: Flags.string({ description: 'Only runs with this task_slug' }),
     status: Flags.string({ description: 'Only runs with this status', options: ['running', 'success', 'partial', 'failed', 'skipped', 'abandoned'] }),
     since: Flags.string({ description: 'Runs started from this time: ISO, "2h ago", "30m", "1d"' }),
-    limit: Flags.integer({ description: 'At most N runs (the newest)', min: 1 }),
+    limit: limitFlag('At most N runs (the newest)'),
     'include-private': Flags.boolean({ description: 'List runs recorded as private events too' }),
   };
 

@@ -12,7 +12,7 @@ export default class RunsShow extends TraceCommand<typeof RunsShow> {
   ];
 
   static override args = {
-    run: Args.string({ description: 'The span_id or the idempotency_key of the run', required: true }),
+    run: Args.string({ description: 'The span_id (or its short id) or the idempotency_key of the run', required: true }),
   };
 
   static override flags = {
