@@ -32,8 +32,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 const plan = quick
-  ? { events: 100_000, emitCalls: 50_000, emitWarmup: 10_000, emitRounds: 3, sustainedCalls: 100_000, perAgentEvents: 0, queries: 300, reps: 5, cliRuns: 3, backfill: [500, 2_000, 10_000] }
-  : { events: 1_000_000, emitCalls: 50_000, emitWarmup: 20_000, emitRounds: 5, sustainedCalls: 500_000, perAgentEvents: 10_000, queries: 2_000, reps: 10, cliRuns: 10, backfill: [1_000, 10_000, 100_000] };
+  ? { events: 100_000, emitCalls: 50_000, emitWarmup: 10_000, emitRounds: 3, sustainedCalls: 100_000, perAgentEvents: 0, queries: 300, reps: 5, walkReps: 3, cliRuns: 3, backfill: [500, 2_000, 10_000] }
+  : { events: 1_000_000, emitCalls: 50_000, emitWarmup: 20_000, emitRounds: 5, sustainedCalls: 500_000, perAgentEvents: 10_000, queries: 2_000, reps: 10, walkReps: 7, cliRuns: 10, backfill: [1_000, 10_000, 100_000] };
 
 const work = mkdtempSync(join(tmpdir(), 'tracekernel-bench-'));
 const db = (name) => join(work, `${name}.db`);
@@ -90,6 +90,9 @@ const [emitTight, otelTight] = await alternate(
 
 // ---- 3: queries on the store that has agents (the store-level ingest: same data, same store code)
 const queries = await measure('queries', 'queries.js', { tk: db('store'), naive: db('naive'), count: plan.queries, reps: plan.reps });
+
+// ---- 3b: the walk of one 100k-event task (the viewer's first render), against a plain SELECT of the same rows
+const walk = await measure('task walk (100k events)', 'task-walk.js', { events: 100_000, reps: plan.walkReps });
 
 // ---- 4: CLI wall time --------------------------------------------------------------------------
 const cliBin = join(root, 'apps/cli/bin/run.js');
@@ -174,6 +177,11 @@ const results = {
   'query.naive_causality_10k_ms': queries.naive_causality_10k.median,
   'query.ancestors_500_ms': value(queries.ancestors_500.median),
   'query.naive_ancestors_500_ms': queries.naive_ancestors_500.median,
+  'walk.baseline_select_ms': walk.baseline_select.median_ms,
+  'walk.descendants_ms': walk.descendants.median_ms,
+  'walk.timeline_ms': walk.timeline.median_ms,
+  'walk.causality_ms': walk.causality.median_ms,
+  'walk.http_events_ms': walk.http_events.median_ms,
   'cli.version_ms': value(cli.version_ms),
   'cli.trace_task_ms': value(cli.trace_task_ms),
   'cli.node_baseline_ms': cli.node_baseline_ms,
@@ -182,7 +190,7 @@ const results = {
     [`backfill.${size.records}_records_per_s`, size.records_per_s],
     [`backfill.${size.records}_vs_base`, ratio(size.records_per_s, backfillBase.records_per_s)],
   ])),
-  details: { plan, ingest, ingestQuarter, ingestStore, naive, floor, perAgent, emit, otel, emitTight, otelTight, queries, cli, backfill },
+  details: { plan, ingest, ingestQuarter, ingestStore, naive, floor, perAgent, emit, otel, emitTight, otelTight, queries, walk, cli, backfill },
 };
 
 // Targets of issue 4. Memory is flat when 4x the events cost at most the configured buffers
@@ -233,6 +241,9 @@ const rows = [
   ['agent since, limit 100 p50 / p99 ms', `${fmt(queries.agent_since.p50, 2)} / ${fmt(queries.agent_since.p99, 2)}`, `naive ${fmt(queries.naive_agent_since.p50, 2)} / ${fmt(queries.naive_agent_since.p99, 2)}`, `${speedup(queries.agent_since.p99, queries.naive_agent_since.p99)} (p99)`],
   [`causality tree (${fmt(queries.causality_10k.nodes)} nodes) ms`, fmt(queries.causality_10k.median, 1), `naive ${fmt(queries.naive_causality_10k.median, 1)}`, speedup(queries.causality_10k.median, queries.naive_causality_10k.median)],
   [`ancestors (chain of ${fmt(queries.ancestors_500.chain)}) ms`, fmt(queries.ancestors_500.median, 2), `naive ${fmt(queries.naive_ancestors_500.median, 2)}`, speedup(queries.ancestors_500.median, queries.naive_ancestors_500.median)],
+  ...[['descendants', 'store.descendants'], ['timeline', 'timeline()'], ['causality', 'causality()'], ['http_events', 'GET /v1/events?task=']].map(([key, label]) => [
+    `${fmt(walk.rows[key])}-event task walk: ${label} ms (median of ${walk.reps})`, fmt(walk[key].median_ms),
+    `plain SELECT ${fmt(walk.baseline_select.median_ms)}`, `${fmt(walk[key].vs_baseline, 2)}× the SELECT`]),
   ['trace --version ms', fmt(cli.version_ms, 1), `node -e 0: ${fmt(cli.node_baseline_ms, 1)}`, `${fmt(ratio(cli.version_ms, cli.node_baseline_ms), 2)}×`],
   [`trace <task> --json ms (${fmt(cli.task_events)} events)`, fmt(cli.trace_task_ms, 1), `node -e 0: ${fmt(cli.node_baseline_ms, 1)}`, `${fmt(ratio(cli.trace_task_ms, cli.node_baseline_ms), 2)}×`],
   ...backfillSizes.map((size) => [`backfill records/s (${fmt(size.records)} records)`, fmt(size.records_per_s), `${fmt(backfillBase.records)}: ${fmt(backfillBase.records_per_s)}`, `${fmt(ratio(size.records_per_s, backfillBase.records_per_s), 2)}× (${fmt(size.seconds, 1)} s)`]),

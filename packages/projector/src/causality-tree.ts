@@ -76,27 +76,30 @@ export function buildCausalityTree(
 
   // Which node each event hangs under: the chain is fixed, the rest attach once their parent has.
   const treeParent = new Map<string, string | null>();
-  const attached = new Set<string>();
-  const attach = (id: string, parent: string | null) => {
-    treeParent.set(id, parent);
-    attached.add(id);
-  };
+  const attach = (id: string, parent: string | null) => treeParent.set(id, parent);
   path.forEach((event, i) => attach(event.id, i === 0 ? null : path[i - 1]!.id));
 
   const inferredParents = options.inferredParents ?? new Map<string, InferredEdge>();
+  const declaredIn = (event: TraceEvent, id: string | null): id is string => id !== null && id !== event.id && nodes.has(id);
   const preferred = (event: TraceEvent): string | undefined => {
-    const candidates = [event.parent_event_id, ...event.causes];
-    const declared = candidates.find((id): id is string => id !== null && id !== event.id && nodes.has(id));
+    if (declaredIn(event, event.parent_event_id)) return event.parent_event_id;
+    const declared = event.causes.find((id) => declaredIn(event, id));
     if (declared !== undefined) return declared;
     const inferred = inferredParents.get(event.id)?.parent_id;
     return inferred !== undefined && nodes.has(inferred) ? inferred : undefined;
   };
   const waiting = new Map<string, TraceEvent[]>();
   const settle = (event: TraceEvent, parent: string) => {
-    const queue: Array<[TraceEvent, string]> = [[event, parent]];
+    if (treeParent.has(event.id)) return;
+    attach(event.id, parent);
+    const children = waiting.get(event.id);
+    if (children === undefined) return;
+    // Events that waited for this one, and those that waited for them, without recursion.
+    waiting.delete(event.id);
+    const queue: Array<[TraceEvent, string]> = children.map((child) => [child, event.id]);
     for (let i = 0; i < queue.length; i++) {
       const [current, currentParent] = queue[i]!;
-      if (attached.has(current.id)) continue;
+      if (treeParent.has(current.id)) continue;
       attach(current.id, currentParent);
       for (const child of waiting.get(current.id) ?? []) queue.push([child, current.id]);
       waiting.delete(current.id);
@@ -105,23 +108,27 @@ export function buildCausalityTree(
   for (const event of below) {
     const parent = preferred(event);
     if (parent === undefined) continue;
-    if (attached.has(parent)) settle(event, parent);
-    else waiting.set(parent, [...(waiting.get(parent) ?? []), event]);
+    if (treeParent.has(parent)) settle(event, parent);
+    else {
+      const queued = waiting.get(parent);
+      if (queued === undefined) waiting.set(parent, [event]);
+      else queued.push(event);
+    }
   }
   // Events still unattached wait on each other in a cycle (possible when parents are recorded
   // after their children): hang each under any attached cause, else under the focus.
   for (let progress = true; progress; ) {
     progress = false;
     for (const event of below) {
-      if (attached.has(event.id)) continue;
-      const cause = [event.parent_event_id, ...event.causes, inferredParents.get(event.id)?.parent_id ?? null].find((id) => id !== null && attached.has(id));
+      if (treeParent.has(event.id)) continue;
+      const cause = [event.parent_event_id, ...event.causes, inferredParents.get(event.id)?.parent_id ?? null].find((id) => id !== null && treeParent.has(id));
       if (cause) {
         settle(event, cause);
         progress = true;
       }
     }
   }
-  for (const event of below) if (!attached.has(event.id)) settle(event, focusId);
+  for (const event of below) if (!treeParent.has(event.id)) settle(event, focusId);
 
   for (const [id, parent] of treeParent) {
     const current = nodes.get(id)!;
@@ -134,14 +141,16 @@ export function buildCausalityTree(
     const rootMissing = parent === null && event.parent_event_id !== null && !nodes.has(event.parent_event_id);
     if (rootMissing && pruned.has(event.parent_event_id!)) current.prunedParent = event.parent_event_id;
     else if (rootMissing) current.missingParent = event.parent_event_id;
-    const others = [event.parent_event_id, ...event.causes].filter(
-      (cause): cause is string => cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === event.parent_event_id),
-    );
-    current.links = [...new Set(others)];
-    current.prunedLinks = current.links.filter((link) => pruned.has(link));
+    const isLink = (cause: string | null): cause is string =>
+      cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === event.parent_event_id);
+    // Most events have a parent and no causes, hence no links: no arrays for them.
+    if (event.causes.length > 0 || isLink(event.parent_event_id)) {
+      current.links = [...new Set([event.parent_event_id, ...event.causes].filter(isLink))];
+      current.prunedLinks = current.links.filter((link) => pruned.has(link));
+    }
     if (event.private === true && options.includePrivate !== true) current.hide();
   }
-  for (const current of nodes.values()) current.children.sort((a, b) => compareEvents(a.event, b.event));
+  for (const current of nodes.values()) if (current.children.length > 1) current.children.sort((a, b) => compareEvents(a.event, b.event));
   return nodes.get(path[0]!.id)!;
 }
 

@@ -85,10 +85,18 @@ export async function causality(
     ({ chain, descendants } = await followInferred(store, focus, declaredChain, declaredDescendants, inferredParents));
   }
   // Causes outside the tree are links or the root's missing parent: ask which ones were pruned.
-  const inTree = new Set([...chain, ...descendants].map((event) => event.id));
+  const inTree = new Set<string>();
+  for (const event of chain) inTree.add(event.id);
+  for (const event of descendants) inTree.add(event.id);
   const outside = new Set<string>();
-  for (const event of [...chain, ...descendants]) {
-    for (const cause of [event.parent_event_id, ...event.causes]) if (cause !== null && !inTree.has(cause)) outside.add(cause);
+  const note = (cause: string | null) => {
+    if (cause !== null && !inTree.has(cause)) outside.add(cause);
+  };
+  for (const events of [chain, descendants]) {
+    for (const event of events) {
+      note(event.parent_event_id);
+      for (const cause of event.causes) note(cause);
+    }
   }
   const pruned = new Set(outside.size === 0 ? [] : await store.pruned([...outside]));
   const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), { includePrivate, pruned, inferredParents });

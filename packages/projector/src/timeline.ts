@@ -49,6 +49,10 @@ function matchesKind(event: TraceEvent, kinds: readonly string[]): boolean {
   return kinds.some((kind) => kind === event.primitive || kind === `${event.primitive}.${event.type}`);
 }
 
+function filtersEvents(query: TimelineQuery): boolean {
+  return query.agent !== undefined || query.channel !== undefined || query.primitives !== undefined || query.since !== undefined || query.until !== undefined;
+}
+
 /** The filters a timeline applies to the events of its subject. Pure. */
 export function matches(event: TraceEvent, query: TimelineQuery): boolean {
   if (query.agent !== undefined && event.agent_id !== query.agent) return false;
@@ -113,8 +117,9 @@ export async function timeline(store: TraceStore, query: TimelineQuery, catalog:
   let all: readonly TraceEvent[] = [];
   const shown = (event: TraceEvent) => query.includePrivate === true || event.private !== true;
   if (query.task !== undefined) {
-    all = (await taskEvents(store, query.task)).filter(shown);
-    events = all.filter((event) => matches(event, query));
+    const own = (await taskEvents(store, query.task)).filter(shown);
+    all = own;
+    events = filtersEvents(query) ? own.filter((event) => matches(event, query)) : own;
     if (query.limit !== undefined) events = events.slice(-query.limit);
   } else {
     const select = storeQuery(query);
@@ -124,6 +129,22 @@ export async function timeline(store: TraceStore, query: TimelineQuery, catalog:
   return {
     query: { ...query },
     heading: heading(query, all),
-    entries: events.map((event) => ({ event, description: catalog.describe(event) })),
+    entries: events.map((event) => new DescribedEntry(event, catalog)),
   };
+}
+
+/** An entry whose description is rendered when first read: JSON output of a long timeline never reads it. */
+class DescribedEntry implements TimelineEntry {
+  readonly event: TraceEvent;
+  readonly #catalog: EventCatalog;
+  #description: string | undefined;
+
+  constructor(event: TraceEvent, catalog: EventCatalog) {
+    this.event = event;
+    this.#catalog = catalog;
+  }
+
+  get description(): string {
+    return (this.#description ??= this.#catalog.describe(this.event));
+  }
 }

@@ -313,6 +313,40 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(await t.store.ancestors(grandchild.id)).toEqual({ chain: [root, lateParent.event, child, grandchild], missingParentId: null });
     });
 
+    it('a walk of 10,000 events returns each once, whole, in (ts, id) order, however it was appended', async () => {
+      // More events than the SQLite store reads in one piece (8,192); times not in append order and
+      // often equal (the id breaks the tie); fan-in across branches; metadata and keys that need
+      // escaping; a late parent; private events.
+      const seeds = [prepare({ primitive: 'ops', type: 'create_task', ts: minute(0), agent_id: 'lead', target_id: 'task-big', metadata: { title: 'big' } })];
+      const events = [...seeds];
+      const late = prepare({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'a', parent_event_id: seeds[0]!.event.id });
+      for (let i = 0; i < 10_000; i++) {
+        const parent = i < 50 ? seeds[0]! : events[1 + Math.floor((i * 7919) % Math.min(i, 5_000))]!;
+        const cause = i % 97 === 0 && i > 100 ? [events[1 + ((i * 31) % (i - 1))]!.event.id] : [];
+        events.push(prepare({
+          primitive: 'bridge', type: 'send', ts: minute(2) + ((i * 104_729) % 3_000), agent_id: `agent-${i % 13}`, target_id: `chan-${i % 5}`,
+          parent_event_id: i === 7 ? late.event.id : parent.event.id, causes: cause,
+          idempotency_key: i % 1_000 === 0 ? `key "${i}" \\ ü` : null,
+          ...(i % 4_001 === 0 ? { private: true } : {}),
+          metadata: { content: `line ${i}\n"quoted" \\ \u00e9 \ud83d\ude00`, n: i, nested: { list: [i, null, true, 1.5] } },
+        }));
+      }
+      await t.store.append(events.slice(0, 6_000));
+      await t.store.append(events.slice(6_000));
+      await t.store.append([late]);
+
+      const expected = [late, ...events.slice(1)].map((p) => p.event).sort(byTsThenId);
+      const walked = await t.store.descendants([seeds[0]!.event.id], { includePrivate: true });
+      expect(walked).toHaveLength(expected.length);
+      expect(walked).toEqual(expected);
+      // Without includePrivate, a private event keeps its place as a placeholder.
+      const hidden = await t.store.descendants([seeds[0]!.event.id]);
+      expect(ids(hidden)).toEqual(ids(expected));
+      const secret = expected.filter((event) => event.private);
+      expect(secret.length).toBeGreaterThan(1);
+      expect(hidden.filter((event) => event.private).map((event) => [event.id, event.metadata])).toEqual(secret.map((event) => [event.id, {}]));
+    });
+
     it('ancestors: the chain root first, ending with the event itself', async () => {
       const root = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });
       const c1 = await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(1), agent_id: 'a', parent_event_id: root.id });

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { TraceEvent } from '@tracekernel/schema';
 
 /** The tables as kysely sees them. */
 export interface SqliteDatabase {
@@ -34,7 +35,12 @@ export type EventTuple = [
   number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, string, number | null,
 ];
 
-/** The same with the parent as stored: its seq, or (when it arrived late) its hex id. */
+/**
+ * The same with the id as uuid text, the parent as stored (its seq, or when it arrived late its hex
+ * id) and the metadata already parsed: [seq, id, ts, kind, agent, target, session, parent seq, parent id, causes,
+ * idempotency_key, schema_version, metadata, private].
+ */
 export type ParentSeqTuple = [
-  number, string, number, number, number | null, number | null, number | null, number | null, string, string, string | null, number, string, number | null,
+  number, string, number, number, number | null, number | null, number | null, number | null, string, string, string | null, number,
+  TraceEvent['metadata'], number | null,
 ];
