@@ -125,10 +125,10 @@ describe.each(DIALECTS)('importing the space-os sample into %s', (dialect) => {
     const plan = task.find((node) => String(node.event.metadata.content).startsWith('Plan for Build payment system'))!;
     expect(plan.inferred?.rule).toBe('task-output');
     expect(task.find((node) => node.event.id === plan.event.id)).toBeDefined();
-    // A task typed directly (`spawn harbinger "…"`) has no known creator: its line says so without a dangling "by".
+    // A task typed directly (`spawn harbinger "…"`) has no known creator: its line says so, never a dangling "by".
     const typed = events.find((event) => event.type === 'create_task' && event.metadata.role === 'harbinger')!;
     expect(typed.agent_id).toBeNull();
-    expect(new EventCatalog().describe(typed)).toBe(`${typed.target_id} (${String(typed.metadata.title)}) created`);
+    expect(new EventCatalog().describe(typed)).toBe(`${typed.target_id} (${String(typed.metadata.title)}) created by (no agent)`);
   });
 
   it('adds nothing on a second import', async () => {

@@ -75,7 +75,7 @@ export const builtinPrimitives = {
     types: {
       create_task: {
         summary: 'A task is created, optionally as a subtask of parent_task_id.',
-        description: '{target} ({meta.title}) created[ by {agent}][, subtask of {meta.parent_task_id}]',
+        description: '{target} ({meta.title}) created by {agent}[, subtask of {meta.parent_task_id}]',
         requiresTarget: true,
         targetParentField: 'parent_task_id',
         metadata: z.looseObject({ title: text, parent_task_id: name.nullable().optional() }),
