@@ -87,6 +87,11 @@ describe('trace ledger, end to end', () => {
     expect(notes).toMatchObject([{ text: 'step 3 failed: the lock timed out', run_id: span, user: 'Ada', flags: { encrypted: false, publish: false } }]);
     expect(Object.keys(notes[0]).sort()).toEqual(['event_id', 'flags', 'id', 'run_id', 'text', 'thread_id', 'ts', 'user']);
 
+    // A thread with one message says so in the singular (issue 15's "(1 messages)").
+    const thread = json((await trace(['thread', 'new', 'step 3', '--run', span, '--json'], { cwd: b, env: envB })).stdout).thread.thread_id;
+    expect((await trace(['note', '--thread', thread, 'the lock again'], { cwd: b, env: envB })).code).toBe(0);
+    expect((await trace(['threads'], { cwd: b, env: envB })).stdout).toMatch(new RegExp(`^${thread} .* 1 message  step 3`, 'm'));
+
     // Recording through the CLI, in the second clone.
     const started = await trace(['record', 'start', '--name', 'look at step 3'], { cwd: b, env: envB });
     const recording = started.stdout.trim();

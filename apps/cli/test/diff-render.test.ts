@@ -8,10 +8,12 @@ const plain = palette({ isTTY: false } as NodeJS.WriteStream, {});
 const T0 = Date.UTC(2025, 9, 22, 14);
 const MIN = 60_000;
 
-function event(id: string, primitive: string, minutes: number): TraceEvent {
+/** An event named `label`: its id ends in the label's length and char codes, so its short id is stable. */
+function event(label: string, primitive: string, minutes: number): TraceEvent {
+  const tail = Array.from(label, (char) => char.charCodeAt(0).toString(16)).join('').padEnd(12, '0').slice(0, 12);
   return {
-    id, ts: T0 + minutes * MIN, primitive, type: 'x', agent_id: null, target_id: null, session_id: null, parent_event_id: null,
-    causes: [], idempotency_key: null, schema_version: 1, metadata: {},
+    id: `01a20000-0000-7000-8000-${tail}`, ts: T0 + minutes * MIN, primitive, type: 'x', agent_id: null, target_id: null, session_id: null, parent_event_id: null,
+    causes: [], idempotency_key: null, schema_version: 1, metadata: { label },
   };
 }
 
@@ -45,7 +47,7 @@ describe('diffText', () => {
       agents: { added: [], removed: ['haiku-2'] },
       first_divergence: { side: 'a', change: 'removed', event: event('gone-create', 'ops', 1), counterpart: null, differences: [], causes: [event('ask', 'bridge', 0), event('root-create', 'ops', 0.5)] },
     };
-    expect(diffText(diff, (e) => `event ${e.id}`, plain)).toEqual([
+    expect(diffText(diff, (e) => `event ${String(e.metadata.label)}`, plain)).toEqual([
       'Diff of run nightly-0 → run nightly-1:',
       '[root] ~ Root: duration 30m00s → 45m00s (×1.50)',
       '  ├─>   Kept',
@@ -53,10 +55,10 @@ describe('diffText', () => {
       'Runs:',
       '  ~ nightly attempt 1: config_digest sha256:aa → sha256:bb (span span-a → span-b)',
       'Agents: - haiku-2',
-      'First divergence (a): - 2025-10-22 14:01:00 gone-create is missing from b',
-      '  [root] bridge event ask',
-      '    └─> ops event root-create',
-      '        └─> ops event gone-create',
+      'First divergence (a): - 2025-10-22 14:01:00 01a20000-0000-7000-8000-676f6e652d63 is missing from b',
+      '  [root] 61736b00 bridge event ask',
+      '    └─> 726f6f74 ops event root-create',
+      '        └─> 676f6e65 ops event gone-create',
     ]);
   });
 });

@@ -9,7 +9,7 @@ export default class Threads extends TraceCommand<typeof Threads> {
     const { listThreads } = await import('@tracekernel/ledger');
     const result = await listThreads(process.cwd());
     if (!this.jsonEnabled()) {
-      for (const thread of result.threads) this.log(`${thread.thread_id}  ${thread.created_at}  ${thread.created_by}  ${thread.messages} messages  ${thread.title}${thread.anchor_run ? `  (run ${thread.anchor_run})` : ''}`);
+      for (const thread of result.threads) this.log(`${thread.thread_id}  ${thread.created_at}  ${thread.created_by}  ${thread.messages} message${thread.messages === 1 ? '' : 's'}  ${thread.title}${thread.anchor_run ? `  (run ${thread.anchor_run})` : ''}`);
     }
     return result;
   }

@@ -1,4 +1,4 @@
-import type { TraceEvent } from '@tracekernel/schema';
+import { shortEventId, type TraceEvent } from '@tracekernel/schema';
 import type { DiffRun, DiffTask, RunDiff } from '@tracekernel/projector';
 import { escapeControl as safe } from './control-chars.js';
 import type { Palette } from './palette.js';
@@ -78,7 +78,8 @@ export function diffText(diff: RunDiff, describe: (event: TraceEvent) => string,
     lines.push(safe(`First divergence (${divergence.side}): ${MARK[divergence.change]} ${formatTime(divergence.event.ts)} ${divergence.event.id} ${what}`));
     const chain = [...divergence.causes, divergence.event];
     chain.forEach((event, i) => {
-      const text = `${colours.primitive(event.primitive, safe(event.primitive))} ${describe(event)}`;
+      // Each cause by its short id, as in --causality, so that it can be pasted back.
+      const text = `${colours.dim(shortEventId(event.id))} ${colours.primitive(event.primitive, safe(event.primitive))} ${describe(event)}`;
       lines.push(i === 0 ? `  [root] ${text}` : `  ${'    '.repeat(i - 1)}  └─> ${text}`);
     });
   }
