@@ -67,6 +67,8 @@ export class ViewerApp {
   private readonly askedSummaries = new Set<number>();
   private loadSeq = 0;
   private graphSeq = 0;
+  /** What the graph shows (a task, or the event Enter opened), so that a live refresh keeps it. */
+  private graphSubject: string | null = null;
   private graphRefresh: number | null = null;
 
   constructor(scriptUrl: string) {
@@ -171,6 +173,7 @@ export class ViewerApp {
 
   async loadGraph(id: string): Promise<void> {
     const seq = ++this.graphSeq;
+    this.graphSubject = id;
     const answer = await this.layoutClient.ask({ op: 'causality', url: apiUrl(`/v1/causality/${encodeURIComponent(id)}`), headers: {} }, 'graph');
     if (seq !== this.graphSeq) return;
     this.graphLayout = answer.layout;
@@ -245,14 +248,18 @@ export class ViewerApp {
 
   private async appendLive(events: TraceEventJson[]): Promise<void> {
     if (!this.subject) return;
+    const known = tableSize(this.eventIds);
     const answer = await this.layoutClient.ask({ op: 'append', events }, 'waterfall');
     this.applyWaterfall(answer.layout, answer.ids, true);
-    // The graph is one request for the whole tree: refresh it at most once a second.
+    // Nothing new (the stream starts at the newest loaded event, which it sends again): the graph stands.
+    if (tableSize(answer.ids) === known) return;
+    // The graph is one request for the whole tree: refresh it at most once a second, for what it
+    // shows when the refresh runs (Enter may have opened another event's graph meanwhile).
     if (this.graphLayout && this.graphRefresh === null) {
-      const focus = this.route.page === 'event' ? this.route.id : this.subject.kind === 'task' ? this.subject.id : this.graphLayout.focus;
       this.graphRefresh = window.setTimeout(() => {
         this.graphRefresh = null;
-        void this.loadGraph(focus).catch(() => undefined);
+        const focus = this.graphSubject ?? this.graphLayout?.focus;
+        if (focus) void this.loadGraph(focus).catch(() => undefined);
       }, 1000);
     }
   }

@@ -174,8 +174,9 @@ export class PostgresTraceStore implements TraceStore {
       if (edges) await client.query('BEGIN');
       try {
         // Loaded with pg, on the first PostgreSQL append: a CLI start that never writes to PostgreSQL skips both.
-        const { from: copyFrom } = await import('pg-copy-streams');
-        await pipeline(Readable.from([copyRows(events)]), client.query(copyFrom(`COPY events ${COPY_COLUMNS} FROM STDIN`)));
+        // A CommonJS module: its exports are the default export, in Node and in the CLI's bundle alike.
+        const { default: copyStreams } = await import('pg-copy-streams');
+        await pipeline(Readable.from([copyRows(events)]), client.query(copyStreams.from(`COPY events ${COPY_COLUMNS} FROM STDIN`)));
       } catch (error) {
         if (edges) await client.query('ROLLBACK');
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) return false;
