@@ -67,7 +67,7 @@ describe('trace emit --ts and --since/--until read times the same way, whatever 
     for (const since of ['2025-10-22 junk', '2025-02-30T00:00:00Z', '2025-10-22T24:00:00Z']) {
       const result = await trace(['--agent', 'ny', '--since', since, '--json'], { cwd });
       expect([since, result.code, json(result).error.code]).toEqual([since, 1, 'E_INVALID_TIME']);
-      expect(errorLine(result)).toMatch(/^trace: --since: could not parse .*"last wake"$/);
+      expect(errorLine(result)).toMatch(/^trace: --since: could not parse .*"last wake" or "when <task\|agent\|event-id> <type>"$/);
     }
     const read = await trace(['--agent', 'ny', '--since', '1761141600000', '--json'], { cwd });
     expect(json(read).events).toHaveLength(1);
