@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,11 +82,14 @@ describe('concurrent ledger writers', () => {
     expect(userState(repo)).toEqual(afterCold);
     expect(sh(repo, 'log', '--format=%s', 'main')).toBe('commit 0');
 
-    // A writer killed in the middle of its writes leaves no lock that stops the next one.
+    // A writer killed while it holds the ledger's lock leaves nothing that stops the next one. The
+    // exit is awaited from the start: a fast writer may be gone before the lock is ever seen.
     const victim = execFile(process.execPath, [WRITER, repo, join(base, 'stores-killed'), 'victim'], { cwd: repo, env: gitEnv() });
-    await new Promise((done) => setTimeout(done, 1500));
+    const exited = new Promise((done) => victim.once('exit', done));
+    const lock = join(repo, '.git', 'trace-ledger.lock');
+    while (victim.exitCode === null && victim.signalCode === null && !existsSync(lock)) await new Promise((done) => setTimeout(done, 2));
     victim.kill('SIGKILL');
-    await new Promise((done) => victim.once('exit', done));
+    await exited;
     const after = await runWriter(repo, join(base, 'stores-after'), 'after');
     await checkNothingLost(repo, [...cold, ...warm, after]);
     expect(userState(repo)).toEqual(afterCold);
