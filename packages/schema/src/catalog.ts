@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { builtinPrimitives } from './builtin-catalog.js';
+import { UNSURE, compileCheck, type CompiledCheck } from './compiled-validator.js';
 import { compileDescription, type DescriptionTemplate } from './description-template.js';
 import { KIND_NAME, MAX_CAUSES, MAX_METADATA_BYTES, SCHEMA_VERSION, type JsonObject, type TraceEvent } from './envelope.js';
 import { eventIdAt, eventIdTime, isEventId, lastEventIdTime, newEventId } from './event-id.js';
@@ -63,6 +64,8 @@ const MAX_METADATA_DEPTH = 512;
 interface RegisteredType {
   definition: EventTypeDefinition;
   describe: (event: TraceEvent) => string;
+  /** The metadata schema compiled to plain JS on first use; null when zod must validate alone. */
+  check: CompiledCheck | null | undefined;
 }
 interface RegisteredPrimitive {
   definition: PrimitiveDefinition;
@@ -165,7 +168,7 @@ export class EventCatalog {
     }
     if (!KIND_NAME.test(type)) throw new TraceError('E_SCHEMA', `type: "${type}" must match ${KIND_NAME}`);
     const describe = compileDescription(definition.description);
-    registered.types.set(type, { definition, describe });
+    registered.types.set(type, { definition, describe, check: undefined });
     registered.definition.types[type] = definition;
     return this;
   }
@@ -190,13 +193,11 @@ export class EventCatalog {
   }
 
   #registered(primitive: string, type: string): RegisteredType {
-    this.primitive(primitive);
-    const registered = this.#primitives.get(primitive)!.types.get(type);
-    if (!registered) {
-      const valid = [...this.#primitives.get(primitive)!.types.keys()].join(', ');
-      throw new TraceError('E_UNKNOWN_KIND', `unknown type "${type}" for primitive ${primitive}; expected one of: ${valid}`);
-    }
-    return registered;
+    const registered = this.#primitives.get(primitive)?.types.get(type);
+    if (registered) return registered;
+    this.primitive(primitive); // throws for an unknown primitive
+    const valid = [...this.#primitives.get(primitive)!.types.keys()].join(', ');
+    throw new TraceError('E_UNKNOWN_KIND', `unknown type "${type}" for primitive ${primitive}; expected one of: ${valid}`);
   }
 
   /** The one-line timeline description of an event; events of unregistered kinds get a generic one. */
@@ -207,7 +208,10 @@ export class EventCatalog {
 
   /** Validates metadata against its type's schema; the error names the first bad field. */
   parseMetadata(primitive: string, type: string, metadata: unknown): JsonObject {
-    const { definition } = this.#registered(primitive, type);
+    return this.#parseMetadata(this.#registered(primitive, type), primitive, type, metadata);
+  }
+
+  #parseMetadata(registered: RegisteredType, primitive: string, type: string, metadata: unknown): JsonObject {
     if (metadata === undefined || metadata === null) metadata = {};
     if (typeof metadata !== 'object' || Array.isArray(metadata)) {
       throw new TraceError('E_SCHEMA', `metadata: expected a JSON object (${primitive}.${type})`);
@@ -219,7 +223,13 @@ export class EventCatalog {
         `metadata.${protoPath}: the key "__proto__" is not allowed in metadata (JavaScript gives it a special meaning); rename it (${primitive}.${type})`,
       );
     }
-    const result = definition.metadata.safeParse(metadata);
+    if (registered.check === undefined) registered.check = compileCheck(registered.definition.metadata) ?? null;
+    if (registered.check !== null) {
+      const checked = registered.check(metadata);
+      if (checked !== UNSURE) return checked as JsonObject;
+    }
+    // zod decides what the compiled check was unsure of, and words the error.
+    const result = registered.definition.metadata.safeParse(metadata);
     if (!result.success) {
       const issue = result.error.issues[0]!;
       throw new TraceError('E_SCHEMA', `${issuePath(issue.path)}: ${issue.message} (${primitive}.${type})`);
@@ -239,7 +249,7 @@ export class EventCatalog {
       const what = this.#primitives.get(primitive)!.definition.target ?? 'target';
       throw new TraceError('E_SCHEMA', `target_id: ${primitive}.${type} needs a target (the ${what})`);
     }
-    const metadata = this.parseMetadata(primitive, type, input.metadata);
+    const metadata = this.#parseMetadata(registered, primitive, type, input.metadata);
     let metadataJson: string;
     try {
       metadataJson = JSON.stringify(metadata);
