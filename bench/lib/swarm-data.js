@@ -14,16 +14,21 @@
  * Bulk events never attach to them, so their sizes are exact.
  *
  * The generator does not make ids: the ingest under test assigns them, and hands each back with
- * `commit(id)`. It keeps bounded state (rings of recent ids), so it adds no memory that grows with N
- * except the subtree's own ids.
+ * `commit(id)`. It streams: it keeps bounded state (rings of recent ids, a status byte per task), so
+ * its memory does not grow with N except the subtree's own ids (10,000) and, above 1M events, the
+ * targets' status arrays (a byte per task).
  */
 
 export const BASE_TS = Date.UTC(2025, 9, 22, 14, 0, 0);
 export const AGENTS = 50;
-export const TASKS = 14_000;
-export const CHANNELS = 200;
-export const MEMORY_ENTRIES = 3_000;
-export const DISCOVERIES = 2_800; // 14,000 + 200 + 3,000 + 2,800 = 20,000 targets
+// The targets of a stream of up to 1M events: 14,000 + 200 + 3,000 + 2,800 = 20,000. Longer streams
+// (`--scale`) get proportionally more, so a 10M-event log is ten times as many tasks of the same
+// size, not tasks ten times as long: the growth curve then shows what the store's size costs a
+// question, not the question getting bigger.
+const TASKS_PER_1M = 14_000;
+const CHANNELS_PER_1M = 200;
+const MEMORY_ENTRIES_PER_1M = 3_000;
+const DISCOVERIES_PER_1M = 2_800;
 export const SUBTREE_TASK = 'task-bench-subtree';
 
 /** mulberry32: small, fast, good enough for synthetic data. */
@@ -68,6 +73,11 @@ const GLOBAL_RING = 1024;
  */
 export function createSwarm(options) {
   const { seed = 42, events: total, subtreeSize = 10_000, chainDepth = 500 } = options;
+  const scale = Math.max(1, total / 1_000_000);
+  const TASKS = Math.round(TASKS_PER_1M * scale);
+  const CHANNELS = Math.round(CHANNELS_PER_1M * scale);
+  const MEMORY_ENTRIES = Math.round(MEMORY_ENTRIES_PER_1M * scale);
+  const DISCOVERIES = Math.round(DISCOVERIES_PER_1M * scale);
   const random = rng(seed);
   const pick = (n) => Math.floor(random() * n);
   const long = sentencePool(random, 4096, 60, 100);
@@ -262,6 +272,7 @@ export function createSwarm(options) {
         chainTip: chainLast,
         chainDepth: chain.emitted - 1,
         tasksCreated,
+        targets: TASKS + CHANNELS + MEMORY_ENTRIES + DISCOVERIES,
         firstTs: BASE_TS,
         lastTs: ts,
       };

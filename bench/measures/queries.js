@@ -12,13 +12,14 @@ import { isPostgresUrl } from '../lib/pg-bench.js';
 import { querySubjects } from '../lib/swarm-data.js';
 
 const {
-  tk: tkPath, naive: naivePath, count: countArg = '500', reps: repsArg = '10',
+  tk: tkPath, naive: naivePath, count: countArg = '500', reps: repsArg = '10', 'naive-full-count': naiveFullCountArg = '10',
   'tk-manifest': tkManifestPath = `${tkPath}.manifest.json`, 'naive-manifest': naiveManifestPath = `${naivePath}.manifest.json`,
 } = args();
 const count = Number(countArg);
 const reps = Number(repsArg);
 const tkManifest = JSON.parse(readFileSync(tkManifestPath, 'utf8'));
-const naiveManifest = JSON.parse(readFileSync(naiveManifestPath, 'utf8'));
+// Without --naive (the growth curve's larger stores) only the store is asked.
+const naiveManifest = naivePath ? JSON.parse(readFileSync(naiveManifestPath, 'utf8')) : null;
 const subjects = querySubjects({ count, ...tkManifest });
 const store = await openStoreAt(tkPath, { mode: 'read' });
 
@@ -39,12 +40,12 @@ async function latencies(n, fn, warmup = Math.min(20, n)) {
     size += t.result;
   }
   ms.sort((a, b) => a - b);
-  return { p50: round(percentile(ms, 50), 3), p99: round(percentile(ms, 99), 3), mean_size: round(size / n, 1) };
+  return { n, p50: round(percentile(ms, 50), 3), p99: round(percentile(ms, 99), 3), max: round(ms.at(-1), 3), mean_size: round(size / n, 1) };
 }
 
 // ---- naive schema: the same questions in plain SQL on text ids ---------------------------------
 const naiveRow = (row) => ({ ...row, metadata: JSON.parse(row.metadata) });
-const naive = isPostgresUrl(naivePath) ? await naivePostgres(naivePath) : naiveSqlite(naivePath);
+const naive = !naivePath ? null : isPostgresUrl(naivePath) ? await naivePostgres(naivePath) : naiveSqlite(naivePath);
 
 function naiveSqlite(path) {
   const db = openExisting(path);
@@ -62,7 +63,22 @@ function naiveSqlite(path) {
     WITH RECURSIVE up(id, depth) AS (
       SELECT ?, 0 UNION ALL SELECT e.parent_event_id, up.depth + 1 FROM up JOIN events e ON e.id = up.id WHERE e.parent_event_id IS NOT NULL)
     SELECT e.*, up.depth FROM up JOIN events e ON e.id = up.id ORDER BY up.depth DESC`);
+  // The closest the naive schema comes to the projector's task timeline: subtasks through
+  // metadata.parent_task_id (no column or index holds it, so one scan of the create_task events),
+  // their events, and everything those caused through parent_event_id. Fan-in is still missing:
+  // the schema has no column for an event's further causes.
+  const fullTimeline = db.prepare(`
+    WITH RECURSIVE
+      links(parent, child) AS MATERIALIZED (
+        SELECT json_extract(metadata, '$.parent_task_id'), target_id FROM events
+        WHERE primitive = 'ops' AND event_type = 'create_task' AND json_extract(metadata, '$.parent_task_id') IS NOT NULL),
+      tasks(name) AS (SELECT ? UNION SELECT l.child FROM links l JOIN tasks t ON l.parent = t.name),
+      caused(id) AS (
+        SELECT e.id FROM events e WHERE e.target_id IN (SELECT name FROM tasks)
+        UNION SELECT e.id FROM events e JOIN caused c ON e.parent_event_id = c.id)
+    SELECT e.* FROM caused c CROSS JOIN events e ON e.id = c.id ORDER BY e.timestamp, e.id`);
   return {
+    fullTimeline: async (task) => fullTimeline.all(task),
     targetEvents: async (task) => targetEvents.all(task),
     caused: async (ids) => caused.all(JSON.stringify(ids)),
     agentSince: async (agent, since, limit) => agentSince.all(agent, since, limit),
@@ -114,16 +130,24 @@ async function naiveCausality(rootId) {
 const countNodes = (node) => 1 + node.children.reduce((sum, child) => sum + countNodes(child), 0);
 
 // ---- the measures ----------------------------------------------------------------------------
-const out = { events: tkManifest.events, count, reps };
+const naiveFullCount = Math.min(count, Number(naiveFullCountArg));
+const out = { events: tkManifest.events, count, reps, naive_full_count: naive?.fullTimeline ? naiveFullCount : 0 };
 
 out.timeline = await latencies(count, async (i) => (await projector.timeline(store, { task: subjects.tasks[i] })).entries.length);
-out.naive_timeline = await latencies(count, async (i) => (await naiveTaskTimeline(subjects.tasks[i])).length);
+if (naive) out.naive_timeline = await latencies(count, async (i) => (await naiveTaskTimeline(subjects.tasks[i])).length);
+// A scan per question, so only the first few subjects, without a warm-up of their own.
+if (naive?.fullTimeline) {
+  out.naive_full_timeline = await latencies(naiveFullCount, async (i) => (await naive.fullTimeline(subjects.tasks[i])).map(naiveRow).length, 1);
+  out.timeline_same_subjects = await latencies(naiveFullCount, async (i) => (await projector.timeline(store, { task: subjects.tasks[i] })).entries.length, 1);
+}
 out.store_task_events = await latencies(count, async (i) => (await store.query({ targets: [subjects.tasks[i]] })).length);
 
 out.agent_since = await latencies(count, async (i) =>
   (await projector.timeline(store, { agent: subjects.agents[i], since: subjects.since[i], limit: 100 })).entries.length);
-out.naive_agent_since = await latencies(count, async (i) =>
-  (await naive.agentSince(subjects.agents[i], subjects.since[i], 100)).map(naiveRow).length);
+if (naive) {
+  out.naive_agent_since = await latencies(count, async (i) =>
+    (await naive.agentSince(subjects.agents[i], subjects.since[i], 100)).map(naiveRow).length);
+}
 
 /** Records a failing measure as an error instead of losing the whole run. */
 async function guarded(name, fn) {
@@ -148,31 +172,35 @@ async function repeat(n, fn) {
 const catalog = new (await import('@tracekernel/schema')).EventCatalog();
 await guarded('causality_10k', async () => {
   const { runs, result } = await repeat(reps, () => projector.causality(store, tkManifest.subtreeRoot, catalog));
-  return { median: round(median(runs), 1), min: round(Math.min(...runs), 1), nodes: countNodes(result.root), via: 'projector.causality' };
+  return { median: round(median(runs), 1), min: round(Math.min(...runs), 1), nodes: countNodes(result.root), reps, via: 'projector.causality' };
 });
-const naiveCausalityRuns = [];
-let naiveCausalitySize = 0;
-for (let i = 0; i <= reps; i++) {
-  const t = await time(() => naiveCausality(naiveManifest.subtreeRoot));
-  if (i > 0) naiveCausalityRuns.push(t.ms);
-  naiveCausalitySize = countNodes(t.result.root);
+if (naive) {
+  const naiveCausalityRuns = [];
+  let naiveCausalitySize = 0;
+  for (let i = 0; i <= reps; i++) {
+    const t = await time(() => naiveCausality(naiveManifest.subtreeRoot));
+    if (i > 0) naiveCausalityRuns.push(t.ms);
+    naiveCausalitySize = countNodes(t.result.root);
+  }
+  out.naive_causality_10k = { median: round(median(naiveCausalityRuns), 1), min: round(Math.min(...naiveCausalityRuns), 1), nodes: naiveCausalitySize, reps };
 }
-out.naive_causality_10k = { median: round(median(naiveCausalityRuns), 1), min: round(Math.min(...naiveCausalityRuns), 1), nodes: naiveCausalitySize };
 
 await guarded('ancestors_500', async () => {
   const { runs, result } = await repeat(reps * 5, () => store.ancestors(tkManifest.chainTip));
-  return { median: round(median(runs), 2), chain: result.chain.length };
+  return { median: round(median(runs), 2), chain: result.chain.length, reps: reps * 5 };
 });
 
-const naiveAncestorRuns = [];
-let naiveChainLength = 0;
-for (let i = 0; i <= reps * 5; i++) {
-  const t = await time(async () => (await naive.ancestors(naiveManifest.chainTip)).map(naiveRow));
-  if (i > 0) naiveAncestorRuns.push(t.ms);
-  naiveChainLength = t.result.length;
+if (naive) {
+  const naiveAncestorRuns = [];
+  let naiveChainLength = 0;
+  for (let i = 0; i <= reps * 5; i++) {
+    const t = await time(async () => (await naive.ancestors(naiveManifest.chainTip)).map(naiveRow));
+    if (i > 0) naiveAncestorRuns.push(t.ms);
+    naiveChainLength = t.result.length;
+  }
+  out.naive_ancestors_500 = { median: round(median(naiveAncestorRuns), 2), chain: naiveChainLength, reps: reps * 5 };
+  await naive.close();
 }
-out.naive_ancestors_500 = { median: round(median(naiveAncestorRuns), 2), chain: naiveChainLength };
 
 await store.close();
-await naive.close();
 report(out);
