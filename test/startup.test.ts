@@ -48,6 +48,14 @@ describe('start-up', () => {
     expect(version.loaded).not.toContain('typescript');
   });
 
+  // Issue 12: zod's ~60 locales were a third of the zod every start parsed; its messages stay English.
+  it('bundles zod with its English messages only', () => {
+    const chunks = join(dirname(dirname(TRACE_BIN)), 'dist/chunks');
+    const bundled = readdirSync(chunks).filter((name) => name.endsWith('.js')).map((name) => readFileSync(join(chunks, name), 'utf8'));
+    expect(bundled.some((source) => source.includes('Invalid input: expected'))).toBe(true);
+    expect(bundled.some((source) => source.includes('Ung\\xFCltige Eingabe') || source.includes('Ungültige Eingabe'))).toBe(false);
+  });
+
   it('ships an oclif manifest of exactly the built commands, so that a start imports only the command it runs', () => {
     const cli = dirname(dirname(TRACE_BIN));
     const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

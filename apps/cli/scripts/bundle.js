@@ -19,6 +19,21 @@ const sources = (dir) =>
     entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
   );
 
+// zod re-exports every one of its ~60 locales (z.locales, core.locales): a third of the zod the CLI
+// loads, parsed on each start. The CLI speaks English only, which zod imports from its own file.
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(plugin) {
+    plugin.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: join(args.resolveDir, args.path), namespace: 'english-only-zod' } : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'english-only-zod' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 rmSync(join(root, MANIFEST), { force: true });
 await build({
@@ -38,6 +53,10 @@ await build({
   external: ['better-sqlite3', 'pg', 'pg-native', '@tracekernel/sdk', 'typescript', 'ts-node'],
   // oclif is CommonJS: its require() calls of Node's modules need a real require in an ESM bundle.
   banner: { js: "import { createRequire as __traceCreateRequire } from 'node:module'; const require = __traceCreateRequire(import.meta.url);" },
+  // oclif's check of its own engines field loads semver on every start, then cannot find oclif's
+  // package.json from inside the bundle and gives up: skipped, as its switch allows.
+  define: { 'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"' },
+  plugins: [englishOnlyZod],
   sourcemap: 'linked',
   logLevel: 'warning',
 });

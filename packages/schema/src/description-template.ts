@@ -90,11 +90,24 @@ function render(parts: Part[], event: TraceEvent, lenient = false): string | und
   return out;
 }
 
+/** The one way a template can be malformed, checked when it is registered: a `{` with no `}` after it. */
+function checkBraces(template: string): void {
+  for (let open = template.indexOf('{'); open >= 0; open = template.indexOf('{', template.indexOf('}', open) + 1)) {
+    if (template.indexOf('}', open) < 0) throw new Error(`unclosed { in description template "${template}"`);
+  }
+}
+
 /**
- * Compiles a template once; the returned function renders an event. A required value that is
- * missing reads `(no agent)`, `(no target)` or `?`.
+ * Checks a template now and parses it on its first use; the returned function renders an event. A
+ * required value that is missing reads `(no agent)`, `(no target)` or `?`. Parsing waits because
+ * every catalog compiles all the built-in templates, and a command that describes no event (or a
+ * few kinds) would otherwise parse them all on each start.
  */
 export function compileDescription(template: DescriptionTemplate): (event: TraceEvent) => string {
-  const parts = parse(template);
-  return (event) => render(parts, event) ?? render(parts, event, true)!;
+  checkBraces(template);
+  let parts: Part[] | undefined;
+  return (event) => {
+    parts ??= parse(template);
+    return render(parts, event) ?? render(parts, event, true)!;
+  };
 }

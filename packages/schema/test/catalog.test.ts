@@ -82,6 +82,16 @@ describe('description templates', () => {
     expect(compileDescription('{target} by {meta.who}')(event)).toBe('task-sub1 by ?');
   });
 
+  // Templates are parsed on first use (issue 12, CLI start-up), yet a malformed one is still refused when registered.
+  it('refuse a template with an unclosed { when it is compiled, before any event is described', () => {
+    expect(() => compileDescription('{target} by {agent} [{meta.who')).toThrow('unclosed { in description template');
+    expect(() => compileDescription('{target}} by {agent}')).not.toThrow();
+    expect(() => new EventCatalog().registerPrimitive('deploy', {
+      summary: 'Deployments', target: 'service',
+      types: { start: { summary: 'starts', description: 'started {target', metadata: z.looseObject({}) } },
+    })).toThrow('unclosed {');
+  });
+
   // Issue 15: "created by " followed by nothing, "(1 messages)", unescaped inner quotes, an emoji cut in half.
   it('read "(no agent)" for a missing agent, pluralise counts, escape inner quotes and keep emoji whole (the CLI fits lines by grapheme)', () => {
     const orphan = catalog.prepare({ primitive: 'ops', type: 'create_task', target_id: 'task-1', metadata: { title: 'Pay' } }).event;
