@@ -147,6 +147,12 @@ export class SqliteTraceStore implements TraceStore {
       // NULL column is always given), and foreign keys, which better-sqlite3 turns on, are not
       // enforced by the writer (its own dictionaries satisfy them; `trace verify` checks them).
       db.pragma('foreign_keys = OFF');
+      // The append-only triggers still make SQLite keep a statement journal for every insert: the
+      // original of each page the insert touches (16 KiB each; the short-id index on random bytes
+      // touches a new page almost every time). Past 64 KiB that journal spills to a temporary file,
+      // which wrote about 120 KiB per event and cost half of the writer's time. In memory it
+      // is a copy that is dropped when the statement ends.
+      db.pragma('temp_store = MEMORY');
       // A store at the latest version needs no write lock to open: another process holding one
       // (a long batch, a `BEGIN IMMEDIATE` in a shell) delays only the first append.
       const current = version === LATEST_STORE_VERSION ? version : lock.retry(() => migrate(db, path));
