@@ -14,8 +14,8 @@ export const EVENT_FILTERS = ['task', 'agent', 'channel', 'primitive', 'since', 
 /** What `GET /v1/events` takes besides the filters: the viewer's lean first load, and full events by id. */
 const EVENT_PARAMS = [...EVENT_FILTERS, 'view', 'ids'] as const;
 const EVENT_VIEWS = ['lean'] as const;
-/** The most ids one request may name (an event list's screenful is 200). */
-export const MAX_IDS = 1_000;
+/** The most ids one request may name: 300 ids keep the URL under node's 16 KiB header limit. */
+export const MAX_IDS = 300;
 
 /** The answer of `GET /v1/events`: a JSON document, or a lean timeline that the server streams. */
 export type EventsAnswer =
