@@ -6,7 +6,7 @@ import { layoutWaterfall, type Grouping, type WaterfallLayout } from './waterfal
 import { toStringTable } from './string-table.js';
 import type { EventDetail, LoadTimings, Neighbour, WorkerAnswer, WorkerRequest } from './worker-protocol.js';
 
-/** How many ids one `GET /v1/events?ids=` names (the server takes up to 1,000). */
+/** How many ids one `GET /v1/events?ids=` names (the server takes up to 300). */
 const IDS_PER_REQUEST = 250;
 
 /**
