@@ -3,3 +3,5 @@ export { isLoopbackHost } from './request-auth.js';
 export { VIEWER_CSP } from './viewer-assets.js';
 export type { IngestResult } from './event-ingest.js';
 export type { TraceIngestResult } from './trace-ingest.js';
+export { LEAN_COLUMNS, LEAN_METADATA_KEYS } from './lean-events.js';
+export { MAX_IDS } from './read-api.js';

@@ -16,6 +16,10 @@ export class QueryParams {
     this.#params = params;
   }
 
+  has(name: string): boolean {
+    return this.#params.has(name);
+  }
+
   string(name: string): string | undefined {
     const values = this.#params.getAll(name);
     if (values.length > 1) throw new HttpError(400, 'E_USAGE', `${name}: given ${values.length} times; expected once`);

@@ -2,14 +2,25 @@ import {
   causality, causalityJson, findRun, listRuns, resolveTime, statsJson, timeline, timelineJson,
   type CausalityJson, type StatsJson, type TimelineJson, type TimelineQuery,
 } from '@tracekernel/projector';
-import { parseEventId, type EventCatalog, type RunRecord } from '@tracekernel/schema';
+import { parseEventId, toJsonEvent, type EventCatalog, type JsonEvent, type RunRecord, type TraceEvent } from '@tracekernel/schema';
 import { pendingSpools } from '@tracekernel/sdk';
-import type { TraceStore } from '@tracekernel/store';
+import type { StoreCursor, TraceStore } from '@tracekernel/store';
 import { HttpError } from './http-error.js';
 import { QueryParams } from './query-params.js';
 
 /** The filters of `GET /v1/events` and `GET /v1/stream`: the flags of `trace show`, by the same names. */
 export const EVENT_FILTERS = ['task', 'agent', 'channel', 'primitive', 'since', 'until', 'limit', 'include_private'] as const;
+
+/** What `GET /v1/events` takes besides the filters: the viewer's lean first load, and full events by id. */
+const EVENT_PARAMS = [...EVENT_FILTERS, 'view', 'ids'] as const;
+const EVENT_VIEWS = ['lean'] as const;
+/** The most ids one request may name: 300 ids keep the URL under node's 16 KiB header limit. */
+export const MAX_IDS = 300;
+
+/** The answer of `GET /v1/events`: a JSON document, or a lean timeline that the server streams. */
+export type EventsAnswer =
+  | { json: TimelineJson | { query: { ids: string[] }; events: JsonEvent[] } }
+  | { lean: { query: TimelineJson['query']; events: TraceEvent[]; cursor: StoreCursor | null } };
 
 const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'skipped', 'abandoned'] as const;
 
@@ -45,10 +56,36 @@ export class ReadApi {
     private readonly catalog: EventCatalog,
   ) {}
 
-  /** `GET /v1/events`: `trace show --json` with the same filters. */
-  async events(search: URLSearchParams): Promise<TimelineJson> {
-    const params = new QueryParams(search, EVENT_FILTERS);
-    return timelineJson(await timeline(this.store, await timelineQuery(this.store, params), this.catalog));
+  /**
+   * `GET /v1/events`: `trace show --json` with the same filters. `view=lean` answers the same
+   * events as tuples (lean-events.ts); `ids=` answers those events in full, for a client that
+   * loaded them lean.
+   */
+  async events(search: URLSearchParams): Promise<EventsAnswer> {
+    const params = new QueryParams(search, EVENT_PARAMS);
+    const ids = params.list('ids');
+    if (ids === undefined && params.has('ids')) throw new HttpError(400, 'E_USAGE', 'ids: expected event ids, comma-separated');
+    const view = params.string('view');
+    if (view !== undefined && !(EVENT_VIEWS as readonly string[]).includes(view)) {
+      throw new HttpError(400, 'E_USAGE', `view: expected ${EVENT_VIEWS.join(' or ')} (or no view, for whole events), got ${JSON.stringify(view)}`);
+    }
+    if (ids !== undefined) return { json: await this.#eventsById(ids, params, view) };
+    // The head before the read: a stream resuming after it misses nothing the answer lacks.
+    const cursor = view === 'lean' ? (await this.store.changes({ targets: [] }, { limit: 1 })).cursor : null;
+    const found = await timeline(this.store, await timelineQuery(this.store, params), this.catalog);
+    if (view !== 'lean') return { json: timelineJson(found) };
+    return { lean: { query: timelineJson({ ...found, entries: [] }).query, events: found.entries.map((entry) => entry.event), cursor } };
+  }
+
+  async #eventsById(given: string[], params: QueryParams, view: string | undefined): Promise<{ query: { ids: string[] }; events: JsonEvent[] }> {
+    const filter = EVENT_FILTERS.find((name) => name !== 'include_private' && params.has(name));
+    if (filter !== undefined) throw new HttpError(400, 'E_USAGE', `ids: names the events itself; drop ${filter}`);
+    if (view !== undefined) throw new HttpError(400, 'E_USAGE', 'ids: answers whole events; drop view');
+    if (given.length > MAX_IDS) throw new HttpError(400, 'E_USAGE', `ids: at most ${MAX_IDS} ids a request, got ${given.length}`);
+    const ids = [...new Set(given.map((id) => parseEventId(id, 'ids')))];
+    const includePrivate = params.boolean('include_private');
+    const events = await this.store.get(ids, includePrivate ? { includePrivate } : {});
+    return { query: { ids }, events: events.map(toJsonEvent) };
   }
 
   /** `GET /v1/causality/:id`: `trace --causality <id> --json`; the subject is an event or a task. */

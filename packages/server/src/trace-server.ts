@@ -7,6 +7,7 @@ import { ingestTraces } from './trace-ingest.js';
 import { streamEvents } from './event-stream.js';
 import { describeHttpFailure, HttpError } from './http-error.js';
 import { QueryParams } from './query-params.js';
+import { sendLeanEvents } from './lean-events.js';
 import { EVENT_FILTERS, ReadApi, timelineQuery } from './read-api.js';
 import { checkToken, isLoopbackHost, TOKEN_COOKIE, tokenMatches } from './request-auth.js';
 import { mediaType, readBody } from './request-body.js';
@@ -212,8 +213,11 @@ class RequestHandler {
     if (pathname.startsWith('/v1/') || pathname === '/v1') {
       const route = `${method} ${routeShape(pathname)}`;
       switch (route) {
-        case 'GET /v1/events':
-          return sendJson(response, 200, await api.events(searchParams));
+        case 'GET /v1/events': {
+          const answer = await api.events(searchParams);
+          if ('json' in answer) return sendJson(response, 200, answer.json);
+          return sendLeanEvents(response, answer.lean.query, answer.lean.events, answer.lean.cursor);
+        }
         case 'GET /v1/causality/:id':
           return sendJson(response, 200, await api.causality(pathParameter(pathname), searchParams));
         case 'GET /v1/runs':

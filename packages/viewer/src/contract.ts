@@ -18,6 +18,51 @@ export interface EventsResponse {
   events: TraceEventJson[];
 }
 
+/**
+ * What the waterfall, the graph's edges and a list line read of an event, with its time in epoch
+ * ms: a tuple of `GET /v1/events?view=lean` (metadata cut to title, parent_task_id and span_id) or
+ * a whole event.
+ */
+export interface WaterfallEvent {
+  id: string;
+  ms: number;
+  primitive: string;
+  type: string;
+  agent_id: string | null;
+  target_id: string | null;
+  parent_event_id: string | null;
+  causes: string[];
+  metadata: Record<string, unknown>;
+  private?: true;
+}
+
+/** The first line of a `view=lean` answer. */
+export interface LeanHeader {
+  query: Record<string, unknown>;
+  /** The store's cursor from before the read: `GET /v1/stream?last_event_id=` resumes after it. */
+  cursor: string | null;
+  columns: string[];
+}
+
+/** The order of a lean tuple's fields (docs/serve.md); the header's `columns` must match it. */
+export const LEAN_COLUMNS = ['id', 'ts', 'primitive', 'type', 'agent_id', 'target_id', 'parent_event_id', 'causes', 'private', 'metadata'] as const;
+
+type LeanTuple = [string, number, string, string, string | null, string | null, string | null, string[], 0 | 1, Record<string, unknown> | null];
+
+const NO_METADATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+export function fromLeanTuple(tuple: LeanTuple): WaterfallEvent {
+  const [id, ms, primitive, type, agent_id, target_id, parent_event_id, causes, hidden, metadata] = tuple;
+  const event: WaterfallEvent = { id, ms, primitive, type, agent_id, target_id, parent_event_id, causes, metadata: metadata ?? NO_METADATA };
+  if (hidden === 1) event.private = true;
+  return event;
+}
+
+export function toWaterfallEvent(event: TraceEventJson): WaterfallEvent {
+  const { ts, session_id: _session, ...rest } = event;
+  return { ...rest, ms: Date.parse(ts) };
+}
+
 /** A private placeholder has only `id` and `private`. */
 export type CausalityEventJson = TraceEventJson | { id: string; private: true };
 

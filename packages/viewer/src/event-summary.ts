@@ -1,8 +1,8 @@
-import type { TraceEventJson } from './contract.js';
+import type { WaterfallEvent } from './contract.js';
 
-/** One line for lists and neighbours: time, kind, who and what. */
-export function eventSummary(event: TraceEventJson): string {
-  const time = event.ts.slice(11, 23);
+/** One line for lists and neighbours: time, kind, who and what (the hint only when the metadata has it). */
+export function eventSummary(event: WaterfallEvent): string {
+  const time = new Date(event.ms).toISOString().slice(11, 23);
   const who = event.agent_id ?? '—';
   const what = event.target_id ? ` → ${event.target_id}` : '';
   const hint = firstText(event.metadata);

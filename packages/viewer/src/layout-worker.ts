@@ -1,47 +1,60 @@
-import type { CausalityNodeJson, CausalityResponse, EventsResponse, TraceEventJson } from './contract.js';
-import { isFullEvent } from './contract.js';
+import type { CausalityNodeJson, CausalityResponse, EventsResponse, LeanHeader, TraceEventJson, WaterfallEvent } from './contract.js';
+import { LEAN_COLUMNS, fromLeanTuple, isFullEvent, toWaterfallEvent } from './contract.js';
 import { eventSummary } from './event-summary.js';
 import { layoutGraph } from './graph-layout.js';
 import { layoutWaterfall, type Grouping, type WaterfallLayout } from './waterfall-layout.js';
 import { toStringTable } from './string-table.js';
 import type { EventDetail, LoadTimings, Neighbour, WorkerAnswer, WorkerRequest } from './worker-protocol.js';
 
+/** How many ids one `GET /v1/events?ids=` names (the server takes up to 300). */
+const IDS_PER_REQUEST = 250;
+
 /**
  * The layout worker: fetches and parses the subject's events, lays out the waterfall and the
  * causality graph, and answers questions about single events, so that the page's main thread
- * never parses 100,000 events or walks them.
+ * never parses 100,000 events or walks them. The first load is lean (`view=lean`: no metadata
+ * but what the layout reads); an event's whole metadata is fetched when its details or its list
+ * line are asked for.
  */
 export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<WorkerRequest>) => void) | null; postMessage(answer: WorkerAnswer): void }): void {
-  let events: TraceEventJson[] = [];
+  let events: WaterfallEvent[] = [];
   let ts = new Float64Array(0);
   let indexOf = new Map<string, number>();
   let effects: Map<string, number[]> | null = null;
   let grouping: Grouping = 'task';
   let subjectTask: string | null = null;
   let layout: WaterfallLayout | null = null;
+  /** Whole events by id: those fetched by id, and those that arrived live. */
+  let whole = new Map<string, TraceEventJson>();
+  let eventsUrl: URL | null = null;
+  let eventsHeaders: Record<string, string> = {};
 
   let graphEvents = new Map<string, TraceEventJson>();
   let graphChildren = new Map<string, string[]>();
 
   const post = (answer: WorkerAnswer): void => scope.postMessage(answer);
-  const neighbour = (index: number): Neighbour => ({ id: events[index]!.id, index, summary: eventSummary(events[index]!) });
+  const summaryOf = (id: string, index: number): string => {
+    const full = whole.get(id) ?? graphEvents.get(id);
+    return eventSummary(full ? toWaterfallEvent(full) : events[index]!);
+  };
+  const neighbour = (index: number): Neighbour => ({ id: events[index]!.id, index, summary: summaryOf(events[index]!.id, index) });
 
   const reindex = (): void => {
     ts = new Float64Array(events.length);
     indexOf = new Map();
     for (let i = 0; i < events.length; i++) {
-      ts[i] = Date.parse(events[i]!.ts);
+      ts[i] = events[i]!.ms;
       indexOf.set(events[i]!.id, i);
     }
     effects = null;
   };
-  const relayout = (seq: number, timings: LoadTimings | null = null): void => {
+  const relayout = (seq: number, timings: LoadTimings | null = null, cursor: string | null = null): void => {
     const started = performance.now();
     layout = layoutWaterfall(events, ts, grouping, subjectTask);
     if (timings) timings.layoutMs = performance.now() - started;
     const ids = toStringTable(events.map((event) => event.id));
     if (timings) timings.postEpoch = performance.timeOrigin + performance.now();
-    post({ op: 'waterfall', seq, layout, ids, total: events.length, timings });
+    post({ op: 'waterfall', seq, layout, ids, total: events.length, timings, cursor });
   };
   const effectsOf = (id: string): number[] => {
     if (!effects) {
@@ -61,7 +74,7 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     const index = indexOf.get(id);
     if (index !== undefined) return neighbour(index);
     const event = graphEvents.get(id);
-    return { id, index: -1, summary: event ? eventSummary(event) : 'not loaded' };
+    return { id, index: -1, summary: event ? eventSummary(toWaterfallEvent(event)) : 'not loaded' };
   };
   const rowOfMark = (mark: number): number => {
     // Rows are few next to events: a binary search over their starts.
@@ -74,46 +87,105 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     }
     return row;
   };
-  const detailOf = (id: string): EventDetail | null => {
-    const index = indexOf.get(id);
-    const event = index !== undefined ? events[index] : graphEvents.get(id);
-    if (!event) return null;
-    const base = {
-      event, parent: event.parent_event_id ? known(event.parent_event_id) : null, causes: event.causes.map(known),
-    };
-    if (index === undefined || !layout) {
-      return { ...base, index: -1, effects: (graphChildren.get(id) ?? []).slice(0, 200).map(known), previousInRow: null, nextInRow: null };
-    }
-    const mark = layout.eventMark[index]!;
-    const row = rowOfMark(mark);
-    const at = (position: number): Neighbour | null =>
-      position >= layout!.rowStart[row]! && position < layout!.rowStart[row + 1]! ? neighbour(layout!.markEvent[position]!) : null;
-    return { ...base, index, effects: effectsOf(id).slice(0, 200).map(neighbour), previousInRow: at(mark - 1), nextInRow: at(mark + 1) };
-  };
   const fetchJson = async (url: string, headers: Record<string, string>): Promise<unknown> => {
     const response = await fetch(url, { headers });
     const body = (await response.json()) as { error?: { code: string; message: string } };
     if (!response.ok || body.error) throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code ?? `HTTP_${response.status}` });
     return body;
   };
-  const byTimeThenId = (a: TraceEventJson, b: TraceEventJson): number => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  /** Fetches the whole events of these ids that only a lean tuple holds. */
+  const fetchWhole = async (ids: readonly string[]): Promise<void> => {
+    if (!eventsUrl) return;
+    const missing = [...new Set(ids)].filter((id) => !whole.has(id) && !graphEvents.has(id) && indexOf.has(id));
+    for (let from = 0; from < missing.length; from += IDS_PER_REQUEST) {
+      const url = new URL(eventsUrl);
+      url.search = '';
+      url.searchParams.set('ids', missing.slice(from, from + IDS_PER_REQUEST).join(','));
+      const body = (await fetchJson(url.toString(), eventsHeaders)) as EventsResponse;
+      for (const event of body.events) whole.set(event.id, event);
+    }
+  };
+  const detailOf = async (id: string): Promise<EventDetail | null> => {
+    const index = indexOf.get(id);
+    if (index === undefined && !graphEvents.has(id)) return null;
+    const lean = index === undefined ? null : events[index]!;
+    const mark = index === undefined || !layout ? -1 : layout.eventMark[index]!;
+    const row = mark < 0 ? -1 : rowOfMark(mark);
+    const at = (position: number): number | null =>
+      row >= 0 && position >= layout!.rowStart[row]! && position < layout!.rowStart[row + 1]! ? layout!.markEvent[position]! : null;
+    const effectIds = index === undefined ? (graphChildren.get(id) ?? []).slice(0, 200) : effectsOf(id).slice(0, 200).map((i) => events[i]!.id);
+    const previous = mark < 0 ? null : at(mark - 1);
+    const next = mark < 0 ? null : at(mark + 1);
+    const around = [id, ...(lean?.parent_event_id ? [lean.parent_event_id] : []), ...(lean?.causes ?? []), ...effectIds];
+    for (const position of [previous, next]) if (position !== null) around.push(events[position]!.id);
+    await fetchWhole(around);
+    const event = whole.get(id) ?? graphEvents.get(id);
+    if (!event) return null;
+    const base = { event, parent: event.parent_event_id ? known(event.parent_event_id) : null, causes: event.causes.map(known) };
+    if (index === undefined || !layout) return { ...base, index: -1, effects: effectIds.map(known), previousInRow: null, nextInRow: null };
+    return {
+      ...base, index, effects: effectsOf(id).slice(0, 200).map(neighbour),
+      previousInRow: previous === null ? null : neighbour(previous), nextInRow: next === null ? null : neighbour(next),
+    };
+  };
+  const byTimeThenId = (a: WaterfallEvent, b: WaterfallEvent): number => (a.ms - b.ms) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+  /** Reads a `view=lean` answer line by line as it arrives, so parsing keeps pace with the server. */
+  const readLean = async (response: Response): Promise<{ loaded: WaterfallEvent[]; header: LeanHeader; bytes: number }> => {
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const loaded: WaterfallEvent[] = [];
+    let header: LeanHeader | null = null;
+    let expected: number | null = null;
+    let buffer = '';
+    let bytes = 0;
+    const take = (line: string): void => {
+      if (line === '') return;
+      const value = JSON.parse(line) as unknown;
+      if (Array.isArray(value)) {
+        for (const tuple of value) loaded.push(fromLeanTuple(tuple as Parameters<typeof fromLeanTuple>[0]));
+      } else if (header === null) {
+        header = value as LeanHeader;
+        if (header.columns.join(',') !== LEAN_COLUMNS.join(',')) throw Object.assign(new Error(`the server's lean events have the columns ${header.columns.join(', ')}; this viewer reads ${LEAN_COLUMNS.join(', ')}`), { code: 'E_VIEWER' });
+      } else expected = (value as { events: number }).events;
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      buffer += value;
+      const end = buffer.lastIndexOf('\n');
+      if (end < 0) continue;
+      for (const line of buffer.slice(0, end).split('\n')) take(line);
+      buffer = buffer.slice(end + 1);
+    }
+    take(buffer);
+    if (header === null || expected !== loaded.length) throw Object.assign(new Error(`the events' answer was cut short (${loaded.length} events read)`), { code: 'E_VIEWER' });
+    return { loaded, header, bytes };
+  };
 
   const handle = async (request: WorkerRequest): Promise<void> => {
     switch (request.op) {
       case 'load': {
         grouping = request.grouping;
         subjectTask = request.subjectTask;
+        eventsUrl = new URL(request.url);
+        eventsHeaders = request.headers;
+        whole = new Map();
+        const url = new URL(request.url);
+        url.searchParams.set('view', 'lean');
         const started = performance.now();
-        const response = await fetch(request.url, { headers: request.headers });
+        const response = await fetch(url, { headers: request.headers });
         const headersAt = performance.now();
-        const text = await response.text();
-        const body = JSON.parse(text) as EventsResponse & { error?: { code: string; message: string } };
-        if (!response.ok || body.error) throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code ?? `HTTP_${response.status}` });
-        const timings: LoadTimings = { serverMs: headersAt - started, bodyMs: 0, layoutMs: 0, bytes: text.length, startEpoch: performance.timeOrigin + started, postEpoch: 0 };
-        events = body.events;
+        if (!response.ok) {
+          const body = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+          throw Object.assign(new Error(body.error?.message ?? `HTTP ${response.status}`), { code: body.error?.code ?? `HTTP_${response.status}` });
+        }
+        const { loaded, header, bytes } = await readLean(response);
+        const timings: LoadTimings = { serverMs: headersAt - started, bodyMs: 0, layoutMs: 0, bytes, startEpoch: performance.timeOrigin + started, postEpoch: 0 };
+        events = loaded;
         reindex();
         timings.bodyMs = performance.now() - headersAt;
-        relayout(request.seq, timings);
+        relayout(request.seq, timings, header.cursor);
         return;
       }
       case 'regroup':
@@ -121,24 +193,30 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
         relayout(request.seq);
         return;
       case 'append': {
-        let added = false;
-        for (const event of request.events) {
-          if (indexOf.has(event.id)) continue;
+        let outOfOrder = false;
+        for (const full of request.events) {
+          if (indexOf.has(full.id)) continue;
+          const event = toWaterfallEvent(full);
+          whole.set(full.id, full);
           const last = events[events.length - 1];
           events.push(event);
           indexOf.set(event.id, events.length - 1);
-          if (last && byTimeThenId(last, event) > 0) added = true; // out of order: sort below
+          if (last && byTimeThenId(last, event) > 0) outOfOrder = true;
         }
-        if (added) events.sort(byTimeThenId);
+        if (outOfOrder) events.sort(byTimeThenId);
         reindex();
         relayout(request.seq);
         return;
       }
       case 'event':
-        return post({ op: 'event', seq: request.seq, detail: detailOf(request.id) });
+        return post({ op: 'event', seq: request.seq, detail: await detailOf(request.id) });
       case 'summaries': {
+        const from = Math.max(0, request.from);
+        const to = Math.min(events.length, request.to);
+        // A line's hint is in the metadata the lean load left out; without the server, lines go without it.
+        await fetchWhole(events.slice(from, to).map((event) => event.id)).catch(() => undefined);
         const lines: string[] = [];
-        for (let i = Math.max(0, request.from); i < Math.min(events.length, request.to); i++) lines.push(eventSummary(events[i]!));
+        for (let i = from; i < to; i++) lines.push(summaryOf(events[i]!.id, i));
         return post({ op: 'summaries', seq: request.seq, from: request.from, lines });
       }
       case 'find': {
@@ -169,3 +247,4 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     handle(request).catch((error: Error & { code?: string }) => post({ op: 'error', seq: request.seq, code: error.code ?? 'E_VIEWER', message: error.message }));
   };
 }
+

@@ -164,9 +164,10 @@ export class ViewerApp {
     this.loading = false;
     this.setStatus('');
     // The stream opens after the first render (its set-up costs the server a walk of the task, as
-    // the load does), from the newest event loaded: what lands meanwhile still arrives, and the
-    // worker drops what it already has.
-    this.live.open(tableSize(answer.ids) > 0 ? { ...filters, since: new Date(answer.layout.maxTs).toISOString() } : filters);
+    // the load does), resuming at the store's cursor from before the load: it sends no backlog
+    // (which would be another walk), what landed meanwhile still arrives, and the worker drops
+    // what it already has.
+    this.live.open(answer.cursor ? { ...filters, last_event_id: answer.cursor } : filters);
     if (kind === 'task') void this.loadGraph(id).catch((error: Error) => this.showError(error.message));
     else if (tableSize(answer.ids) > 0) void this.loadGraph(stringAt(answer.ids, 0)!).catch((error: Error) => this.showError(error.message));
   }
@@ -209,7 +210,13 @@ export class ViewerApp {
       this.details.clear();
       return;
     }
-    const answer = await this.layoutClient.ask({ op: 'event', id }, 'event');
+    let answer;
+    try {
+      answer = await this.layoutClient.ask({ op: 'event', id }, 'event');
+    } catch (error) {
+      if (this.selected === id) this.showError(`event ${id}: ${(error as Error).message}`);
+      return;
+    }
     if (this.selected !== id) return;
     this.detail = answer.detail;
     if (answer.detail) this.details.show(answer.detail);

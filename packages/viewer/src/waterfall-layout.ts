@@ -1,4 +1,7 @@
-import type { TraceEventJson } from './contract.js';
+import type { WaterfallEvent } from './contract.js';
+
+/** What the layout reads of an event; times come as a separate column. */
+type LaidOutEvent = Pick<WaterfallEvent, 'id' | 'primitive' | 'type' | 'agent_id' | 'target_id' | 'parent_event_id' | 'causes' | 'metadata'>;
 
 export type Grouping = 'task' | 'agent';
 
@@ -47,16 +50,16 @@ function text(value: unknown): string | null {
 }
 
 /** Which task each event belongs to: its own target for ops and run events, else its cause's task. */
-export function assignTasks(events: readonly TraceEventJson[]): { taskOf: string[]; parentTask: Map<string, string>; titles: Map<string, string>; order: string[] } {
+export function assignTasks(events: readonly LaidOutEvent[]): { taskOf: string[]; parentTask: Map<string, string>; titles: Map<string, string>; order: string[] } {
   const taskById = new Map<string, string>();
   const taskOf: string[] = new Array(events.length);
   const parentTask = new Map<string, string>();
   const titles = new Map<string, string>();
   const order: string[] = [];
   const seen = new Set<string>();
-  const ownTask = (event: TraceEventJson): string | null =>
+  const ownTask = (event: LaidOutEvent): string | null =>
     (event.primitive === 'ops' || event.primitive === 'run') && event.target_id ? event.target_id : null;
-  const inherited = (event: TraceEventJson): string | null => {
+  const inherited = (event: LaidOutEvent): string | null => {
     if (event.parent_event_id) {
       const task = taskById.get(event.parent_event_id);
       if (task !== undefined) return task;
@@ -149,7 +152,7 @@ function taskRows(order: readonly string[], parentTask: ReadonlyMap<string, stri
  * With rows per agent, a task's claimed,
  * blocked and complete bars go on the row of the agent holding it.
  */
-export function layoutWaterfall(events: readonly TraceEventJson[], ts: Float64Array, grouping: Grouping, subjectTask: string | null = null): WaterfallLayout {
+export function layoutWaterfall(events: readonly LaidOutEvent[], ts: Float64Array, grouping: Grouping, subjectTask: string | null = null): WaterfallLayout {
   const n = events.length;
   let minTs = Infinity;
   let maxTs = -Infinity;

@@ -17,7 +17,7 @@ export type WorkerRequest =
 export interface LoadTimings {
   /** From the request to the response's headers: the server's work. */
   serverMs: number;
-  /** Reading and parsing the JSON body. */
+  /** Reading and parsing the body (its lines are parsed as they arrive). */
   bodyMs: number;
   layoutMs: number;
   bytes: number;
@@ -47,7 +47,7 @@ export interface EventDetail {
 }
 
 export type WorkerAnswer =
-  | { op: 'waterfall'; seq: number; layout: WaterfallLayout; ids: StringTable; total: number; timings: LoadTimings | null }
+  | { op: 'waterfall'; seq: number; layout: WaterfallLayout; ids: StringTable; total: number; timings: LoadTimings | null; cursor?: string | null }
   | { op: 'event'; seq: number; detail: EventDetail | null }
   | { op: 'summaries'; seq: number; from: number; lines: string[] }
   | { op: 'find'; seq: number; matches: Neighbour[] }
