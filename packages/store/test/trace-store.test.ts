@@ -277,6 +277,19 @@ describe.each(DIALECTS)('%s store', (dialect) => {
   });
 
   describe('descendants and ancestors', () => {
+    it('walks a chain deeper than the levels read one statement each, with fan-in on the way', async () => {
+      const root = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });
+      const chain = [root];
+      for (let i = 1; i <= 150; i++) {
+        const previous = chain[chain.length - 1]!;
+        // Every tenth link also names its grandparent as a cause: reached twice, kept once.
+        const causes = i % 10 === 0 && chain.length > 1 ? [chain[chain.length - 2]!.id] : [];
+        chain.push(await t.emit({ primitive: 'spawn', type: 'sleep', ts: minute(0) + i, agent_id: 'a', parent_event_id: previous.id, causes }));
+      }
+      expect(ids(await t.store.descendants([root.id]))).toEqual(ids(chain.slice(1)));
+      expect(ids(await t.store.descendants([chain[100]!.id]))).toEqual(ids(chain.slice(101)));
+    });
+
     it('walks parent_event_id and causes, each event once (fan-in), oldest first', async () => {
       const unrelated = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(-1), agent_id: 'u' });
       const root = await t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'a' });

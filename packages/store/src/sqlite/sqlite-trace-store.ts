@@ -63,6 +63,8 @@ const EVENT_JSON_PARENT_SEQ = `'[' || e.seq || ',"' || ${uuidText('e.id')} || '"
   || ',' || coalesce(e.parent, 'null') || ',"' || lower(hex(e.parent_id)) || '","' || lower(hex(e.causes)) || '",'
   || coalesce(json_quote(e.idempotency_key), 'null') || ',' || e.schema_version || ',' || e.metadata
   || ',' || coalesce(e.private, 'null') || ']'`;
+/** Levels walked one statement each before the rest of a walk goes to one recursive query. */
+const MAX_LEVELS = 64;
 /** Rows per JSON text of a large read: about 1.5 MiB of text each. */
 const SEQ_CHUNK = 8_192;
 const MAX_BUSY_RETRIES = 50;
@@ -539,32 +541,74 @@ export class SqliteTraceStore implements TraceStore {
   async descendants(ids: readonly string[], options: { limit?: number; includePrivate?: boolean } = {}): Promise<TraceEvent[]> {
     if (ids.length === 0) return [];
     return this.#read(async () => {
-      const seedIds = JSON.stringify(ids);
-      // Children point at a stored parent by seq; the branches for parents stored after their
-      // children (parent_id) and for fan-in (event_causes) join only when such rows exist.
-      // UNION visits each event once, so fan-in and accidental cycles terminate.
-      const [lateParents] = this.#all(this.#db.selectFrom('events').select('seq').where('parent_id', 'is not', null).limit(1));
-      const [fanIn] = this.#all(this.#db.selectFrom('event_causes').select('seq').limit(1));
-      const branches = [sql`SELECT e.seq FROM reached r JOIN events e ON e.parent = r.seq`];
-      const seedBranches = [sql`SELECT seq FROM seeds`];
-      if (lateParents) {
-        seedBranches.push(sql`SELECT e.seq FROM events e WHERE e.parent_id IN (SELECT id FROM seed_ids)`);
-        branches.push(sql`SELECT e.seq FROM reached r JOIN events x ON x.seq = r.seq JOIN events e ON e.parent_id = x.id`);
-      }
-      if (fanIn) {
-        seedBranches.push(sql`SELECT c.seq FROM event_causes c WHERE c.cause IN (SELECT id FROM seed_ids)`);
-        branches.push(sql`SELECT c.seq FROM reached r JOIN events x ON x.seq = r.seq JOIN event_causes c ON c.cause = x.id`);
-      }
-      const seqs = this.#plucked<number>(sql`
-        WITH RECURSIVE
-          seed_ids(id) AS (SELECT unhex(value, '-') FROM json_each(${seedIds})),
-          seeds(seq) AS (SELECT seq FROM events WHERE id IN (SELECT id FROM seed_ids)),
-          reached(seq) AS (${sql.join([...seedBranches, ...branches], sql` UNION `)})
-        SELECT seq FROM reached EXCEPT SELECT seq FROM seeds`);
+      const rows = this.#walkDown(ids);
       // Sorting happens here: ORDER BY in SQL tempts the planner into walking the whole ts index.
-      const events = this.#decodeParentSeq(this.#rowsBySeq(seqs)).map(options.includePrivate ? same : hidePrivate).sort(byTimeThenId);
+      const events = this.#decodeParentSeq(rows).map(options.includePrivate ? same : hidePrivate).sort(byTimeThenId);
       return options.limit === undefined ? events : events.slice(0, options.limit);
     });
+  }
+
+  /**
+   * The rows caused by `ids`, level by level: each level is one statement that finds the children of
+   * the level above and returns their rows as one JSON text, so the walk and the read are one pass.
+   * Against a recursive CTE whose seqs are then read back, this is 2x faster on a 10k-event tree:
+   * SQLite's recursive queue costs more per row than the index lookups, and each seq crossing into
+   * JavaScript and back costs more again. A deep, narrow walk (a long chain) would take one
+   * statement per link, so after MAX_LEVELS levels the rest is walked by the recursive CTE.
+   */
+  #walkDown(ids: readonly string[]): ParentSeqTuple[] {
+    let frontierSeqs = this.#plucked<number>(sql`
+      SELECT seq FROM events WHERE id IN (SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))`);
+    const seen = new Set<number>(frontierSeqs);
+    // Branches for parents stored after their children (parent_id) and for fan-in (event_causes)
+    // join only when such rows exist; the first level asks by the seeds' ids, stored or not.
+    const [lateParents] = this.#all(this.#db.selectFrom('events').select('seq').where('parent_id', 'is not', null).limit(1));
+    const [fanIn] = this.#all(this.#db.selectFrom('event_causes').select('seq').limit(1));
+    let frontierIds: readonly string[] = ids;
+    const rows: ParentSeqTuple[] = [];
+    for (let level = 0; frontierSeqs.length > 0 || (level === 0 && (lateParents || fanIn)); level++) {
+      if (level === MAX_LEVELS) {
+        for (const row of this.#rowsBySeq(this.#reachedFrom(frontierSeqs, !!lateParents, !!fanIn).filter((seq) => !seen.has(seq)))) rows.push(row);
+        break;
+      }
+      const levelSeqs = frontierSeqs;
+      const levelIds = frontierIds;
+      frontierSeqs = [];
+      const nextIds: string[] = [];
+      // A level is read in chunks of parents, so that no one JSON text grows without bound.
+      for (let from = 0; from < Math.max(levelSeqs.length, levelIds.length); from += SEQ_CHUNK) {
+        const seqsJson = JSON.stringify(levelSeqs.slice(from, from + SEQ_CHUNK));
+        const idsJson = JSON.stringify(levelIds.slice(from, from + SEQ_CHUNK));
+        const children = [sql`SELECT seq FROM events WHERE parent IN (SELECT value FROM json_each(${seqsJson}))`];
+        if (lateParents) children.push(sql`SELECT seq FROM events WHERE parent_id IN (SELECT unhex(value, '-') FROM json_each(${idsJson}))`);
+        if (fanIn) children.push(sql`SELECT seq FROM event_causes WHERE cause IN (SELECT unhex(value, '-') FROM json_each(${idsJson}))`);
+        const [text] = this.#plucked<string | null>(sql`
+          SELECT '[' || group_concat(${sql.raw(EVENT_JSON_PARENT_SEQ)}, ',') || ']'
+          FROM events e WHERE e.seq IN (${sql.join(children, sql` UNION `)})`);
+        if (text === null || text === undefined) continue;
+        for (const row of JSON.parse(text) as ParentSeqTuple[]) {
+          // Fan-in and cycles reach a row more than once: it is kept, and walked, the first time.
+          if (seen.has(row[0])) continue;
+          seen.add(row[0]);
+          rows.push(row);
+          frontierSeqs.push(row[0]);
+          nextIds.push(row[1]);
+        }
+      }
+      frontierIds = nextIds;
+    }
+    return rows;
+  }
+
+  /** Every seq reached from these, themselves included, by one recursive query. */
+  #reachedFrom(seqs: readonly number[], lateParents: boolean, fanIn: boolean): number[] {
+    // UNION visits each event once, so fan-in and accidental cycles terminate.
+    const branches = [sql`SELECT e.seq FROM reached r JOIN events e ON e.parent = r.seq`];
+    if (lateParents) branches.push(sql`SELECT e.seq FROM reached r JOIN events x ON x.seq = r.seq JOIN events e ON e.parent_id = x.id`);
+    if (fanIn) branches.push(sql`SELECT c.seq FROM reached r JOIN events x ON x.seq = r.seq JOIN event_causes c ON c.cause = x.id`);
+    return this.#plucked<number>(sql`
+      WITH RECURSIVE reached(seq) AS (SELECT value FROM json_each(${JSON.stringify(seqs)}) UNION ${sql.join(branches, sql` UNION `)})
+      SELECT seq FROM reached`);
   }
 
   /**
@@ -850,6 +894,8 @@ export class SqliteTraceStore implements TraceStore {
     // A store opened for reading below version 4 (not migrated: nobody may write it) has no inferred edges.
     if (ids.length === 0 || this.version < 4) return [];
     return this.#read(async () => {
+      // Most stores have no inferred edges; a causality tree asks about every event it holds.
+      if (this.#sqlite.prepare('SELECT 1 FROM inferred_edges LIMIT 1').get() === undefined) return [];
       const hex = [...new Set(ids.filter((id) => isEventId(id.toLowerCase())).map((id) => id.toLowerCase().replaceAll('-', '').toUpperCase()))];
       if (hex.length === 0) return [];
       const column = direction === 'parents' ? 'event_id' : 'parent_id';
