@@ -8,8 +8,14 @@ export class LayoutClient {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve(answer: WorkerAnswer): void; reject(error: Error): void }>();
 
-  constructor(scriptUrl: string) {
-    this.worker = new Worker(scriptUrl);
+  /**
+   * `eventsUrl` is the subject the page opens on: the worker asks for it as soon as it runs (the URL
+   * rides in the script's hash, which the server never sees), while the page is still being built.
+   */
+  constructor(scriptUrl: string, eventsUrl: string | null = null) {
+    const url = new URL(scriptUrl);
+    if (eventsUrl !== null) url.hash = new URLSearchParams({ events: eventsUrl }).toString();
+    this.worker = new Worker(url);
     this.worker.onmessage = (message: MessageEvent<WorkerAnswer>) => {
       const answer = message.data;
       const waiter = this.waiting.get(answer.seq);

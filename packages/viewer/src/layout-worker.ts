@@ -16,7 +16,16 @@ const IDS_PER_REQUEST = 250;
  * but what the layout reads); an event's whole metadata is fetched when its details or its list
  * line are asked for.
  */
-export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<WorkerRequest>) => void) | null; postMessage(answer: WorkerAnswer): void }): void {
+export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<WorkerRequest>) => void) | null; postMessage(answer: WorkerAnswer): void }, earlyEventsUrl: string | null = null): void {
+  const leanFetch = (url: string, headers: Record<string, string>): { url: string; started: number; response: Promise<Response> } => {
+    const lean = new URL(url);
+    lean.searchParams.set('view', 'lean');
+    return { url, started: performance.now(), response: fetch(lean, { headers }) };
+  };
+  // The page's first subject, asked for before the page sends its load (see LayoutClient); used once.
+  let early = earlyEventsUrl === null ? null : leanFetch(earlyEventsUrl, {});
+  // A failed early fetch is reported by the load that takes it, not as an unhandled rejection.
+  early?.response.catch(() => undefined);
   let events: WaterfallEvent[] = [];
   let ts = new Float64Array(0);
   let indexOf = new Map<string, number>();
@@ -171,10 +180,10 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
         eventsUrl = new URL(request.url);
         eventsHeaders = request.headers;
         whole = new Map();
-        const url = new URL(request.url);
-        url.searchParams.set('view', 'lean');
-        const started = performance.now();
-        const response = await fetch(url, { headers: request.headers });
+        const asked = early !== null && early.url === request.url && Object.keys(request.headers).length === 0 ? early : leanFetch(request.url, request.headers);
+        early = null;
+        const started = asked.started;
+        const response = await asked.response;
         const headersAt = performance.now();
         if (!response.ok) {
           const body = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };

@@ -24,6 +24,11 @@ export type Route =
 
 export type Tab = 'waterfall' | 'graph';
 
+/** The events of a subject page, as the page asks the worker for them (and the worker fetches early). */
+export function subjectEventsUrl(kind: 'task' | 'agent' | 'channel', id: string): string {
+  return apiUrl('/v1/events', { [kind]: id });
+}
+
 export function parseRoute(hash: string): Route {
   const [, page, ...rest] = hash.replace(/^#/, '').split('/');
   const id = rest.length > 0 ? decodeURIComponent(rest.join('/')) : '';
@@ -71,8 +76,8 @@ export class ViewerApp {
   private graphSubject: string | null = null;
   private graphRefresh: number | null = null;
 
-  constructor(scriptUrl: string) {
-    this.layoutClient = new LayoutClient(scriptUrl);
+  constructor(layoutClient: LayoutClient) {
+    this.layoutClient = layoutClient;
     this.waterfall = new WaterfallView(byId('waterfall'), {
       onSelect: (index) => this.selectEvent(index >= 0 ? this.idAt(index) : null, 'waterfall'),
       onOpen: (index) => this.openGraph(this.idAt(index)),
@@ -157,7 +162,7 @@ export class ViewerApp {
     const filters = { [kind]: id };
     this.live.close();
     const askedAt = performance.now();
-    const answer = await this.layoutClient.ask({ op: 'load', url: apiUrl('/v1/events', filters), headers: {}, grouping: this.grouping, subjectTask: kind === 'task' ? id : null }, 'waterfall');
+    const answer = await this.layoutClient.ask({ op: 'load', url: subjectEventsUrl(kind, id), headers: {}, grouping: this.grouping, subjectTask: kind === 'task' ? id : null }, 'waterfall');
     if (seq !== this.loadSeq) return;
     this.loadTimings = answer.timings && { ...answer.timings, askedAt, answeredAt: performance.now() };
     this.applyWaterfall(answer.layout, answer.ids, false);
