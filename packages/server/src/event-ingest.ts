@@ -64,12 +64,15 @@ export function prepareInput(value: unknown, where: string, catalog: EventCatalo
     throw new HttpError(400, 'E_SCHEMA', `${where}: expected a JSON object with primitive, type and the other fields of an event`);
   }
   const record: Record<string, unknown> = {};
+  const givenAs = new Map<string, string>();
   for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
     const name = FLAG_NAMES[key] ?? key;
     if (!INPUT_FIELDS.has(name)) {
       throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: unknown field; expected one of ${[...INPUT_FIELDS].join(', ')} (or emit's agent, target, session, parent, cause)`);
     }
-    if (name in record) throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: given twice, as ${key} and ${name}; expected one of them`);
+    const earlier = givenAs.get(name);
+    if (earlier !== undefined) throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: given twice, as ${earlier} and ${key}; expected one of them`);
+    givenAs.set(name, key);
     // emit's --cause is repeated one id at a time; a single id here is the same thing.
     record[name] = key === 'cause' && typeof field === 'string' ? [field] : field;
   }

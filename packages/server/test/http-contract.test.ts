@@ -54,7 +54,13 @@ describe('ingest', () => {
     expect(stored).toMatchObject({ agent_id: 'b', target_id: 'payments', session_id: 's-1', parent_event_id: root, causes: [root] });
     const twice = await served.request('/v1/events', { method: 'POST', headers: jsonHeaders, body: JSON.stringify([{ ...good, agent: 'a' }]) });
     expect(twice.status).toBe(400);
-    expect((await twice.json()).error.message).toMatch(/^events\[0\]\.agent: given twice/);
+    expect((await twice.json()).error.message).toMatch(/^events\[0\]\.agent: given twice, as agent_id and agent;/);
+    // Each alias the other way round, named as the client wrote it.
+    for (const [alias, field, value] of [['agent', 'agent_id', 'x'], ['target', 'target_id', 'x'], ['session', 'session_id', 's'], ['parent', 'parent_event_id', root], ['cause', 'causes', [root]]] as const) {
+      const reversed = await served.request('/v1/events', { method: 'POST', headers: jsonHeaders, body: JSON.stringify([{ primitive: 'spawn', type: 'wake', ...(alias === 'agent' ? {} : { agent_id: 'y' }), [alias]: alias === 'cause' ? root : value, [field]: value }]) });
+      expect(reversed.status).toBe(400);
+      expect((await reversed.json()).error.message).toMatch(new RegExp(`^events\\[0\\]\\.${field}: given twice, as ${alias} and ${field};`));
+    }
     expect(await countEvents()).toBe(2);
   });
 
