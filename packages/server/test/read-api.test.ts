@@ -100,7 +100,9 @@ describe.each(DIALECTS)('the read API over HTTP (%s)', (dialect) => {
 
     const bad = await served.json('/v1/stream', { headers: { 'last-event-id': 'not-a-cursor' }, status: 400 });
     expect(bad.error.code).toBe('E_USAGE');
-    expect(bad.error.message).toMatch(/cursor/);
+    expect(bad.error.message).toMatch(/^Last-Event-ID: expected a (SQLite|PostgreSQL) store cursor .*"not-a-cursor"/);
+    const badQuery = await served.json('/v1/stream?last_event_id=not-a-cursor', { status: 400 });
+    expect(badQuery.error.message).toMatch(/^last_event_id: expected a (SQLite|PostgreSQL) store cursor/);
   });
 
   it('gives every message its own resume point: a stream cut inside a batch resumes after the last event it got', async () => {
