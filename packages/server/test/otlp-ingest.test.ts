@@ -154,6 +154,15 @@ describe('POST /v1/traces', () => {
     expect((await target.json('/v1/runs/backup-1')).run).toEqual((await source.json('/v1/runs/backup-1')).run);
   });
 
+  it('gives a span timed by JSON numbers (not exact past 2^53) its duration to the microsecond', async () => {
+    const served = await server();
+    const start = Number(ns(0));
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"c000000000000001","name":"numeric","startTimeUnixNano":${start},"endTimeUnixNano":${start + 10_000_000}}]}]}]}`;
+    const answer = await served.json('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const [event] = await served.store.get(answer.ids);
+    expect(event!.metadata.otel).toMatchObject({ duration_ms: 10 });
+  });
+
   it('answers an empty export (exporters send them) with zero counts, and writes nothing', async () => {
     const served = await server();
     for (const body of [{ resourceSpans: [] }, { resourceSpans: [{ scopeSpans: [] }] }, { resourceSpans: [{ scopeSpans: [{ spans: [] }] }] }]) {
