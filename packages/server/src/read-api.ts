@@ -1,5 +1,5 @@
 import {
-  causality, causalityJson, findRun, listRuns, resolveTime, statsJson, timeline, timelineJson,
+  causality, causalityJson, checkKindFilter, findRun, listRuns, resolveTime, statsJson, timeline, timelineJson,
   type CausalityJson, type StatsJson, type TimelineJson, type TimelineQuery,
 } from '@tracekernel/projector';
 import { parseEventId, type EventCatalog, type RunRecord } from '@tracekernel/schema';
@@ -16,7 +16,7 @@ const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'skipped', 'aba
 const looksLikeUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value.trim());
 
 /** Reads the timeline filters of a request into the projector's query. */
-export async function timelineQuery(store: TraceStore, params: QueryParams, options: { follow?: boolean } = {}): Promise<TimelineQuery> {
+export async function timelineQuery(store: TraceStore, params: QueryParams, options: { follow?: boolean; catalog?: EventCatalog } = {}): Promise<TimelineQuery> {
   const task = params.string('task');
   const agent = params.string('agent');
   const channel = params.string('channel')?.replace(/^#/, '');
@@ -25,6 +25,8 @@ export async function timelineQuery(store: TraceStore, params: QueryParams, opti
   const until = params.string('until');
   const limit = params.positiveInteger('limit');
   if (options.follow && until !== undefined) throw new HttpError(400, 'E_USAGE', 'until: a stream has no end; drop until');
+  // As `trace --primitive` does: a kind neither the catalog (with the store's registrations) nor the store knows is a 400, not an empty answer.
+  if (primitives !== undefined) await checkKindFilter(store, primitives, 'primitive', options.catalog);
   const timeOptions = (flag: string) => ({ flag, ...(agent === undefined ? {} : { agent }) });
   return {
     ...(task === undefined ? {} : { task }),
@@ -48,7 +50,7 @@ export class ReadApi {
   /** `GET /v1/events`: `trace show --json` with the same filters. */
   async events(search: URLSearchParams): Promise<TimelineJson> {
     const params = new QueryParams(search, EVENT_FILTERS);
-    return timelineJson(await timeline(this.store, await timelineQuery(this.store, params), this.catalog));
+    return timelineJson(await timeline(this.store, await timelineQuery(this.store, params, { catalog: this.catalog }), this.catalog));
   }
 
   /** `GET /v1/causality/:id`: `trace --causality <id> --json`; the subject is an event or a task. */

@@ -224,7 +224,7 @@ class RequestHandler {
           return sendJson(response, 200, await api.stats(searchParams));
         case 'GET /v1/stream': {
           const params = new QueryParams(searchParams, [...EVENT_FILTERS, 'last_event_id']);
-          const query = await timelineQuery(store, params, { follow: true });
+          const query = await timelineQuery(store, params, { follow: true, catalog: this.settings.catalog });
           const header = request.headers['last-event-id'];
           const fromHeader = typeof header === 'string' && header !== '' ? header : undefined;
           const after = fromHeader ?? params.string('last_event_id');

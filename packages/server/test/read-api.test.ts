@@ -105,6 +105,17 @@ describe.each(DIALECTS)('the read API over HTTP (%s)', (dialect) => {
     expect(badQuery.error.message).toMatch(/^last_event_id: expected a (SQLite|PostgreSQL) store cursor/);
   });
 
+  it('refuses a primitive filter naming no known kind, as trace --primitive does, on events and stream', async () => {
+    served = await serve();
+    await served.post([{ primitive: 'spawn', type: 'wake', agent_id: 'a' }]);
+    for (const path of ['/v1/events?primitive=nope', '/v1/events?primitive=ops.nope', '/v1/stream?primitive=nope']) {
+      const answer = await served.json(path, { status: 400 });
+      expect(answer.error.code).toBe('E_UNKNOWN_KIND');
+      expect(answer.error.message).toMatch(/^primitive: unknown (primitive "nope"|type "nope")/);
+    }
+    expect((await served.json('/v1/events?primitive=spawn.wake')).events).toHaveLength(1);
+  });
+
   it('gives every message its own resume point: a stream cut inside a batch resumes after the last event it got', async () => {
     served = await serve();
     const [create] = await served.post([{ primitive: 'ops', type: 'create_task', agent_id: 'zealot-1', target_id: 'task-cut', metadata: { title: 'Cut' } }]);
