@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabase } from './helpers/postgres-db.js';
@@ -75,5 +76,29 @@ describe.each(['sqlite', 'postgres'] as const)('trace prune on %s', (dialect) =>
     const json = await trace(['prune', '--older-than', 'soon', '--json', '--db', db], { cwd });
     expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'E_USAGE', message: '--older-than: expected a duration such as 30d, 12h, 90m or 2w, got "soon"' } });
     expect(JSON.parse((await trace(['--json', '--db', db], { cwd })).stdout).events).toHaveLength(2);
+  });
+});
+
+describe('trace prune on a SQLite store keeping more events than one chain batch', () => {
+  // The chain is rebuilt in batches of 4096 events; prune failed with "This database connection
+  // is busy executing a query" on any such store, with or without a trace serve open on it.
+  it('removes the old events and leaves a store that verifies', async () => {
+    const cwd = dirs.make();
+    const db = join(cwd, 's.db');
+    // uuidv7 ids, as an export writes them: the time, then a counter for the random bits.
+    const id = (ms: number, n: number) => {
+      const hex = ms.toString(16).padStart(12, '0') + `7000${(0x8000 + n).toString(16)}` + n.toString(16).padStart(12, '0');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    };
+    const line = (days: number, n: number, agent: string) => JSON.stringify({ id: id(Date.now() - days * DAY, n), primitive: 'spawn', type: 'wake', agent_id: agent, ts: ago(days) });
+    const lines = [line(400, 0, 'old')];
+    for (let i = 1; i <= 4100; i++) lines.push(line(1, i, 'a'));
+    writeFileSync(join(cwd, 'events.ndjson'), `${lines.join('\n')}\n`);
+    expect((await trace(['import', 'ndjson', join(cwd, 'events.ndjson'), '--db', db], { cwd })).code).toBe(0);
+
+    const pruned = await trace(['prune', '--older-than', '365d', '--json', '--db', db], { cwd });
+    expect(pruned.stderr).toBe('');
+    expect(JSON.parse(pruned.stdout)).toMatchObject({ removed: 1, remaining: 4100 });
+    expect((await trace(['verify', '--db', db], { cwd })).code).toBe(0);
   });
 });

@@ -83,6 +83,31 @@ export function eventsToPerfetto(events: readonly TraceEvent[], catalog: EventCa
       },
     });
   }
+  // A span imported from OpenTelemetry carries its own duration: it is drawn as long as it lasted,
+  // on its agent's track, as tasks and runs are.
+  for (const event of sorted) {
+    const duration = spanDurationMs(event);
+    if (duration === undefined || intervals.has(event.id)) continue;
+    const agent = agentOf(event);
+    const start = us(event.ts);
+    const end = start + us(duration);
+    const ends = lanes.get(agent) ?? [];
+    let lane = ends.findIndex((laneEnd) => laneEnd <= start);
+    if (lane < 0) lane = ends.length;
+    ends[lane] = end;
+    lanes.set(agent, ends);
+    const otel = event.metadata.otel as Record<string, unknown>;
+    out.push({
+      name: typeof otel.name === 'string' ? otel.name : `${event.primitive}.${event.type}`,
+      cat: 'otel',
+      ph: 'X',
+      pid: PID,
+      tid: track(agent, lane),
+      ts: start,
+      dur: end - start,
+      args: { from_event: event.id, span_id: otel.span_id ?? null, trace_id: otel.trace_id ?? null },
+    });
+  }
   const tidOf = new Map<string, number>();
   for (const event of sorted) {
     const tid = track(agentOf(event), 0);
@@ -133,4 +158,12 @@ function taskTitles(events: readonly TraceEvent[]): Map<string, string> {
     if (typeof event.metadata.title === 'string' && !titles.has(event.target_id)) titles.set(event.target_id, event.metadata.title);
   }
   return titles;
+}
+
+/** The duration an OpenTelemetry span came in with (metadata.otel.duration_ms), when it has one. */
+function spanDurationMs(event: TraceEvent): number | undefined {
+  const otel = event.metadata.otel;
+  if (typeof otel !== 'object' || otel === null || Array.isArray(otel)) return undefined;
+  const duration = (otel as Record<string, unknown>).duration_ms;
+  return typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? duration : undefined;
 }

@@ -47,6 +47,11 @@ function story(): TraceEvent[] {
   emit({ minute: 6, primitive: 'ops', type: 'complete_task', agent_id: 'haiku-1', target_id: 'task-b', parent_event_id: claimB.id });
   const run = emit({ minute: 7, primitive: 'run', type: 'start', agent_id: 'cron', target_id: 'nightly', idempotency_key: 'run:n-1', metadata: { schema_version: 1, task_id: 'nightly', idempotency_key: 'n-1', runner: { name: 'cron' } } });
   emit({ minute: 8, primitive: 'run', type: 'end', target_id: 'nightly', parent_event_id: run.id, metadata: { schema_version: 1, span_id: run.id, status: 'success', duration_ms: 60_000 } });
+  // A span imported from OpenTelemetry, with the duration it came in with.
+  emit({ minute: 9, primitive: 'otel', type: 'span', agent_id: 'planner', metadata: {
+    name: 'chat gpt-5',
+    otel: { trace_id: '5b8efff798038103d269b633813fc60c', span_id: 'a000000000000001', name: 'chat gpt-5', start_time_unix_nano: `${T0 + 9 * 60_000}000000`, end_time_unix_nano: `${T0 + 11 * 60_000}000000`, duration_ms: 120_000, status: {} },
+  } });
   return events;
 }
 
@@ -59,12 +64,13 @@ describe('trace export perfetto', () => {
     const entries = trace.traceEvents;
 
     const threadNames = new Map(entries.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, (e.args as { name: string }).name]));
-    expect([...threadNames.values()].sort()).toEqual(['(no agent)', 'cron', 'haiku-1', 'haiku-1 #2', 'zealot-1']);
+    expect([...threadNames.values()].sort()).toEqual(['(no agent)', 'cron', 'haiku-1', 'haiku-1 #2', 'planner', 'zealot-1']);
     const slices = entries.filter((e) => e.ph === 'X');
     expect(slices.map((e) => [e.name, threadNames.get(e.tid), e.dur! / 60e6])).toEqual([
       ['task task-a (Build)', 'haiku-1', 4],
       ['task task-b (Test)', 'haiku-1 #2', 4],
       ['run nightly', 'cron', 1],
+      ['chat gpt-5', 'planner', 2],
     ]);
     const instants = entries.filter((e) => e.ph === 'i');
     expect(instants.map((e) => (e.args as { id: string }).id)).toEqual(events.map((event) => event.id).sort()); // (ts, id) order; the story's ids rise with ts

@@ -1,4 +1,4 @@
-import { EventCatalog, Redactor, SCHEMA_VERSION, TraceError, isTraceError, type EventInput, type PreparedEvent } from '@tracekernel/schema';
+import { EventCatalog, Redactor, SCHEMA_VERSION, TraceError, isTraceError, toJsonEvent, type EventInput, type PreparedEvent, type TraceEvent } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { HttpError } from './http-error.js';
 
@@ -64,12 +64,15 @@ export function prepareInput(value: unknown, where: string, catalog: EventCatalo
     throw new HttpError(400, 'E_SCHEMA', `${where}: expected a JSON object with primitive, type and the other fields of an event`);
   }
   const record: Record<string, unknown> = {};
+  const givenAs = new Map<string, string>();
   for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
     const name = FLAG_NAMES[key] ?? key;
     if (!INPUT_FIELDS.has(name)) {
       throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: unknown field; expected one of ${[...INPUT_FIELDS].join(', ')} (or emit's agent, target, session, parent, cause)`);
     }
-    if (name in record) throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: given twice, as ${key} and ${name}; expected one of them`);
+    const earlier = givenAs.get(name);
+    if (earlier !== undefined) throw new HttpError(400, 'E_SCHEMA', `${where}.${key}: given twice, as ${earlier} and ${key}; expected one of them`);
+    givenAs.set(name, key);
     // emit's --cause is repeated one id at a time; a single id here is the same thing.
     record[name] = key === 'cause' && typeof field === 'string' ? [field] : field;
   }
@@ -92,7 +95,43 @@ export function prepareInput(value: unknown, where: string, catalog: EventCatalo
 /** Validates the whole batch, then appends it in one transaction: a batch with one bad event writes nothing. */
 export async function ingestEvents(store: TraceStore, inputs: ReadonlyArray<{ where: string; value: unknown }>, catalog: EventCatalog, redactor: Redactor): Promise<IngestResult> {
   const prepared = inputs.map(({ where, value }) => prepareInput(value, where, catalog, redactor));
+  await refuseConflictingIds(store, inputs, prepared);
   const results = await store.append(prepared);
   const inserted = results.filter((result) => result.inserted).length;
   return { ids: results.map((result) => result.id), inserted, duplicates: results.length - inserted };
+}
+
+/**
+ * A client-chosen id that is already stored is a duplicate (an idempotent retry) only when the
+ * event is the same: every field of the envelope and the metadata, compared as stored (after
+ * redaction), with `ts` left out only when the client did not send one (the server chose it).
+ * Otherwise the batch is refused whole with a 409, rather than answered as a duplicate that
+ * silently drops the new content.
+ */
+async function refuseConflictingIds(store: TraceStore, inputs: ReadonlyArray<{ where: string; value: unknown }>, prepared: readonly PreparedEvent[]): Promise<void> {
+  const chosen = prepared.flatMap((item, index) => ((inputs[index]!.value as Record<string, unknown>).id === undefined ? [] : [index]));
+  if (chosen.length === 0) return;
+  const stored = new Map((await store.get(chosen.map((index) => prepared[index]!.event.id), { includePrivate: true })).map((event) => [event.id, event]));
+  for (const index of chosen) {
+    const event = prepared[index]!.event;
+    const earlier = stored.get(event.id);
+    if (earlier === undefined) continue;
+    const keepTs = (inputs[index]!.value as Record<string, unknown>).ts !== undefined;
+    if (canonical(event, keepTs) !== canonical(earlier, keepTs)) {
+      throw new HttpError(409, 'E_CONFLICT', `${inputs[index]!.where}.id: ${event.id} is already stored with other content; give this event another id (a retry must send the same event)`);
+    }
+  }
+}
+
+function canonical(event: TraceEvent, keepTs: boolean): string {
+  const { ts, ...rest } = toJsonEvent(event);
+  return sortedJson(keepTs ? { ...rest, ts } : rest);
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${sortedJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { followTimeline, timeline, type TimelineQuery } from '@tracekernel/projector';
-import { toJsonEvent, type EventCatalog } from '@tracekernel/schema';
+import { toJsonEvent, TraceError, type EventCatalog } from '@tracekernel/schema';
 import type { StoreCursor, TraceStore } from '@tracekernel/store';
 
 export interface EventStreamOptions {
   pollMs?: number;
   /** How often a comment line keeps idle connections (and proxies) open. */
   heartbeatMs?: number;
+  /** Where the client's cursor came from (`Last-Event-ID` or `last_event_id`), so a bad one is named as the client sent it. */
+  cursorSource?: string;
 }
 
 /**
@@ -26,7 +28,15 @@ export async function streamEvents(
   options: EventStreamOptions = {},
 ): Promise<void> {
   // A cursor from the client is checked before the answer starts, so a bad one is a 400, not a broken stream.
-  const head = (await store.changes({ targets: [] }, { after: after ?? null, limit: 1 })).cursor;
+  const head = await store.changes({ targets: [] }, { after: after ?? null, limit: 1 }).then(
+    (page) => page.cursor,
+    (error: unknown) => {
+      if (error instanceof TraceError && options.cursorSource !== undefined && error.message.startsWith('cursor: ')) {
+        throw new TraceError(error.code, `${options.cursorSource}: ${error.message.slice('cursor: '.length)}`);
+      }
+      throw error;
+    },
+  );
   const abort = new AbortController();
   const stop = () => abort.abort();
   request.on('close', stop);

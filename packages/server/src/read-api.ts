@@ -1,5 +1,5 @@
 import {
-  causality, causalityJson, findRun, listRuns, resolveTime, statsJson, timeline, timelineJson,
+  causality, causalityJson, checkKindFilter, findRun, listRuns, resolveTime, statsJson, timeline, timelineJson,
   type CausalityJson, type StatsJson, type TimelineJson, type TimelineQuery,
 } from '@tracekernel/projector';
 import { parseEventId, toJsonEvent, type EventCatalog, type JsonEvent, type RunRecord, type TraceEvent } from '@tracekernel/schema';
@@ -27,7 +27,7 @@ const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'skipped', 'aba
 const looksLikeUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value.trim());
 
 /** Reads the timeline filters of a request into the projector's query. */
-export async function timelineQuery(store: TraceStore, params: QueryParams, options: { follow?: boolean } = {}): Promise<TimelineQuery> {
+export async function timelineQuery(store: TraceStore, params: QueryParams, options: { follow?: boolean; catalog?: EventCatalog } = {}): Promise<TimelineQuery> {
   const task = params.string('task');
   const agent = params.string('agent');
   const channel = params.string('channel')?.replace(/^#/, '');
@@ -36,6 +36,8 @@ export async function timelineQuery(store: TraceStore, params: QueryParams, opti
   const until = params.string('until');
   const limit = params.positiveInteger('limit');
   if (options.follow && until !== undefined) throw new HttpError(400, 'E_USAGE', 'until: a stream has no end; drop until');
+  // As `trace --primitive` does: a kind neither the catalog (with the store's registrations) nor the store knows is a 400, not an empty answer.
+  if (primitives !== undefined) await checkKindFilter(store, primitives, 'primitive', options.catalog);
   const timeOptions = (flag: string) => ({ flag, ...(agent === undefined ? {} : { agent }) });
   return {
     ...(task === undefined ? {} : { task }),
@@ -72,7 +74,7 @@ export class ReadApi {
     if (ids !== undefined) return { json: await this.#eventsById(ids, params, view) };
     // The head before the read: a stream resuming after it misses nothing the answer lacks.
     const cursor = view === 'lean' ? (await this.store.changes({ targets: [] }, { limit: 1 })).cursor : null;
-    const found = await timeline(this.store, await timelineQuery(this.store, params), this.catalog);
+    const found = await timeline(this.store, await timelineQuery(this.store, params, { catalog: this.catalog }), this.catalog);
     if (view !== 'lean') return { json: timelineJson(found) };
     return { lean: { query: timelineJson({ ...found, entries: [] }).query, events: found.entries.map((entry) => entry.event), cursor } };
   }

@@ -228,14 +228,16 @@ class RequestHandler {
           return sendJson(response, 200, await api.stats(searchParams));
         case 'GET /v1/stream': {
           const params = new QueryParams(searchParams, [...EVENT_FILTERS, 'last_event_id']);
-          const query = await timelineQuery(store, params, { follow: true });
+          const query = await timelineQuery(store, params, { follow: true, catalog: this.settings.catalog });
           const header = request.headers['last-event-id'];
-          const after = (typeof header === 'string' && header !== '' ? header : undefined) ?? params.string('last_event_id');
+          const fromHeader = typeof header === 'string' && header !== '' ? header : undefined;
+          const after = fromHeader ?? params.string('last_event_id');
+          const cursorSource = fromHeader !== undefined ? 'Last-Event-ID' : 'last_event_id';
           request.socket.setTimeout(0);
           const closing = () => response.end();
           this.closing.signal.addEventListener('abort', closing, { once: true });
           try {
-            await streamEvents(store, query, after, request, response, this.settings.catalog, this.settings.pollMs === undefined ? {} : { pollMs: this.settings.pollMs });
+            await streamEvents(store, query, after, request, response, this.settings.catalog, this.settings.pollMs === undefined ? { cursorSource } : { cursorSource, pollMs: this.settings.pollMs });
           } finally {
             this.closing.signal.removeEventListener('abort', closing);
           }

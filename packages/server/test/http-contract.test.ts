@@ -46,6 +46,29 @@ describe('ingest', () => {
     expect(await countEvents()).toBe(3);
   });
 
+  it('answers a re-posted id as a duplicate only when the event is the same, and refuses other content under it with a 409 writing nothing', async () => {
+    served = await serve();
+    const id = '0190f5a0-0000-7000-8000-000000000001';
+    const event = { ...good, id, ts: '2025-10-22T14:00:00.000Z' };
+    const post = (body: unknown) => served.request('/v1/events', { method: 'POST', headers: jsonHeaders, body: JSON.stringify(body) });
+    expect((await (await post([event])).json())).toMatchObject({ ids: [id], inserted: 1, duplicates: 0 });
+    // A retry, with its fields in another order, and one without ts (the server's choice, not the client's).
+    const { ts: _ts, ...withoutTs } = event;
+    for (const retry of [{ metadata: { title: 'T' }, ...event }, withoutTs]) {
+      const again = await post([retry]);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ ids: [id], inserted: 0, duplicates: 1 });
+    }
+    for (const changed of [{ ...event, metadata: { title: 'other' } }, { ...event, agent_id: 'b' }, { ...event, ts: '2025-10-22T14:00:01.000Z' }]) {
+      const conflict = await post([{ ...good, agent_id: 'new' }, changed]);
+      expect(conflict.status).toBe(409);
+      const body = await conflict.json();
+      expect(body.error.code).toBe('E_CONFLICT');
+      expect(body.error.message).toMatch(new RegExp(`^events\\[1\\]\\.id: ${id} is already stored with other content`));
+    }
+    expect(await countEvents()).toBe(1);
+  });
+
   it("takes trace emit's flag names (agent, target, parent, cause, session) for the contract's, and refuses a field given both ways", async () => {
     served = await serve();
     const [root] = await served.post([good]);
@@ -54,7 +77,13 @@ describe('ingest', () => {
     expect(stored).toMatchObject({ agent_id: 'b', target_id: 'payments', session_id: 's-1', parent_event_id: root, causes: [root] });
     const twice = await served.request('/v1/events', { method: 'POST', headers: jsonHeaders, body: JSON.stringify([{ ...good, agent: 'a' }]) });
     expect(twice.status).toBe(400);
-    expect((await twice.json()).error.message).toMatch(/^events\[0\]\.agent: given twice/);
+    expect((await twice.json()).error.message).toMatch(/^events\[0\]\.agent: given twice, as agent_id and agent;/);
+    // Each alias the other way round, named as the client wrote it.
+    for (const [alias, field, value] of [['agent', 'agent_id', 'x'], ['target', 'target_id', 'x'], ['session', 'session_id', 's'], ['parent', 'parent_event_id', root], ['cause', 'causes', [root]]] as const) {
+      const reversed = await served.request('/v1/events', { method: 'POST', headers: jsonHeaders, body: JSON.stringify([{ primitive: 'spawn', type: 'wake', ...(alias === 'agent' ? {} : { agent_id: 'y' }), [alias]: alias === 'cause' ? root : value, [field]: value }]) });
+      expect(reversed.status).toBe(400);
+      expect((await reversed.json()).error.message).toMatch(new RegExp(`^events\\[0\\]\\.${field}: given twice, as ${alias} and ${field};`));
+    }
     expect(await countEvents()).toBe(2);
   });
 

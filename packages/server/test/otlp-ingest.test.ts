@@ -154,6 +154,23 @@ describe('POST /v1/traces', () => {
     expect((await target.json('/v1/runs/backup-1')).run).toEqual((await source.json('/v1/runs/backup-1')).run);
   });
 
+  it('gives a span timed by JSON numbers (not exact past 2^53) its duration to the microsecond', async () => {
+    const served = await server();
+    const start = Number(ns(0));
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"c000000000000001","name":"numeric","startTimeUnixNano":${start},"endTimeUnixNano":${start + 10_000_000}}]}]}]}`;
+    const answer = await served.json('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const [event] = await served.store.get(answer.ids);
+    expect(event!.metadata.otel).toMatchObject({ duration_ms: 10 });
+  });
+
+  it('answers an empty export (exporters send them) with zero counts, and writes nothing', async () => {
+    const served = await server();
+    for (const body of [{ resourceSpans: [] }, { resourceSpans: [{ scopeSpans: [] }] }, { resourceSpans: [{ scopeSpans: [{ spans: [] }] }] }]) {
+      expect(await postTraces(served, body)).toEqual({ partialSuccess: {}, ids: [], inserted: 0, duplicates: 0 });
+    }
+    expect(await served.store.query({})).toEqual([]);
+  });
+
   it('refuses a bad request whole, naming the span and field, and writes nothing', async () => {
     const served = await server();
     const good = genAiRequest();
@@ -164,7 +181,7 @@ describe('POST /v1/traces', () => {
     };
     const cases: Array<[unknown, RegExp]> = [
       [{}, /^resourceSpans: expected an array/],
-      [{ resourceSpans: [] }, /no spans/],
+      [{ resourceSpans: [{ scopeSpans: 'x' }] }, /^resourceSpans\[0\]\.scopeSpans: expected an array/],
       [spanPath((span) => (span.spanId = 'xyz')), /^resourceSpans\[0\]\.scopeSpans\[1\]\.spans\[2\]\.spanId: expected 16 hex digits/],
       [spanPath((span) => (span.traceId = '00000000000000000000000000000000')), /spans\[2\]\.traceId: expected 32 hex digits, not all zero/],
       [spanPath((span) => (span.endTimeUnixNano = '5')), /spans\[2\]\.endTimeUnixNano: before startTimeUnixNano/],

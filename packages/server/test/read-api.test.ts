@@ -100,7 +100,20 @@ describe.each(DIALECTS)('the read API over HTTP (%s)', (dialect) => {
 
     const bad = await served.json('/v1/stream', { headers: { 'last-event-id': 'not-a-cursor' }, status: 400 });
     expect(bad.error.code).toBe('E_USAGE');
-    expect(bad.error.message).toMatch(/cursor/);
+    expect(bad.error.message).toMatch(/^Last-Event-ID: expected a (SQLite|PostgreSQL) store cursor .*"not-a-cursor"/);
+    const badQuery = await served.json('/v1/stream?last_event_id=not-a-cursor', { status: 400 });
+    expect(badQuery.error.message).toMatch(/^last_event_id: expected a (SQLite|PostgreSQL) store cursor/);
+  });
+
+  it('refuses a primitive filter naming no known kind, as trace --primitive does, on events and stream', async () => {
+    served = await serve();
+    await served.post([{ primitive: 'spawn', type: 'wake', agent_id: 'a' }]);
+    for (const path of ['/v1/events?primitive=nope', '/v1/events?primitive=ops.nope', '/v1/stream?primitive=nope']) {
+      const answer = await served.json(path, { status: 400 });
+      expect(answer.error.code).toBe('E_UNKNOWN_KIND');
+      expect(answer.error.message).toMatch(/^primitive: unknown (primitive "nope"|type "nope")/);
+    }
+    expect((await served.json('/v1/events?primitive=spawn.wake')).events).toHaveLength(1);
   });
 
   it('gives every message its own resume point: a stream cut inside a batch resumes after the last event it got', async () => {

@@ -95,6 +95,9 @@ export function rechain(sqlite: Database.Database): void {
   sqlite.prepare('DELETE FROM event_chain').run();
   sqlite.prepare('INSERT INTO event_chain (batch, last_seq, hash) VALUES (0, 0, ?)').run(CHAIN_GENESIS);
   const insert = sqlite.prepare('INSERT INTO event_chain (last_seq, hash) VALUES (?, ?)');
+  // better-sqlite3 runs no statement on a connection while an iterate() over it is open, so the
+  // batches (one row per 4096 events) are written once the read is done.
+  const batches: Array<[lastSeq: number, hash: Buffer]> = [];
   let previous: Buffer = CHAIN_GENESIS;
   let hash: Hash | undefined;
   let count = 0;
@@ -105,10 +108,11 @@ export function rechain(sqlite: Database.Database): void {
     lastSeq = row[0];
     if (++count === RECHAIN_BATCH) {
       previous = hash.digest();
-      insert.run(lastSeq, previous);
+      batches.push([lastSeq, previous]);
       hash = undefined;
       count = 0;
     }
   }
-  if (hash) insert.run(lastSeq, hash.digest());
+  if (hash) batches.push([lastSeq, hash.digest()]);
+  for (const [batchLastSeq, batchHash] of batches) insert.run(batchLastSeq, batchHash);
 }
