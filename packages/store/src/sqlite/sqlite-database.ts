@@ -23,6 +23,7 @@ export interface SqliteDatabase {
   names: { id: Generated<number>; name: string };
   kinds: { id: Generated<number>; primitive: string; type: string };
   event_causes: { cause: Buffer; seq: number };
+  event_short_ids: { short: Buffer; seq: number };
   target_links: { parent: number; child: number };
   trace_meta: { key: string; value: ColumnType<string> };
 }

@@ -150,10 +150,9 @@ export class SqliteTraceStore implements TraceStore {
       // enforced by the writer (its own dictionaries satisfy them; `trace verify` checks them).
       db.pragma('foreign_keys = OFF');
       // The append-only triggers still make SQLite keep a statement journal for every insert: the
-      // original of each page the insert touches (16 KiB each; the short-id index on random bytes
-      // touches a new page almost every time). Past 64 KiB that journal spills to a temporary file,
-      // which wrote about 120 KiB per event and cost half of the writer's time. In memory it
-      // is a copy that is dropped when the statement ends.
+      // original of each page the insert touches (16 KiB each). Past 64 KiB that journal spills
+      // to a temporary file (with version 6's short-id index on random bytes, about 120 KiB per
+      // event). In memory it is a copy that is dropped when the statement ends.
       db.pragma('temp_store = MEMORY');
       // A store at the latest version needs no write lock to open: another process holding one
       // (a long batch, a `BEGIN IMMEDIATE` in a shell) delays only the first append.
@@ -211,6 +210,7 @@ export class SqliteTraceStore implements TraceStore {
     const chain = (this.#chain ??= new EventChainWriter(this.#sqlite));
     const transaction = this.#sqlite.transaction(() => {
       const results: AppendResult[] = [];
+      let firstSeq: number | undefined;
       chain.begin();
       for (const { event, metadataJson } of events) {
         const kindKey = `${event.primitive}.${event.type}`;
@@ -244,6 +244,7 @@ export class SqliteTraceStore implements TraceStore {
           continue;
         }
         const seq = Number(info.lastInsertRowid);
+        firstSeq ??= seq;
         batchSeqs.set(event.id, seq);
         chain.add(seq, chainRecord(event.id, event.ts, event.primitive, event.type, event.agent_id, event.target_id, event.session_id,
           parentId, event.causes, event.idempotency_key, event.schema_version, metadataJson));
@@ -255,6 +256,9 @@ export class SqliteTraceStore implements TraceStore {
         }
         results.push({ id: event.id, inserted: true });
       }
+      // Sorted and in one statement: one pass over the short-id index per batch, where one
+      // insert per event lands on a random page of it every time.
+      if (firstSeq !== undefined) statements.insertShortIds.run(firstSeq);
       chain.commit();
       return results;
     });
@@ -288,6 +292,8 @@ export class SqliteTraceStore implements TraceStore {
       ),
       selectSeq: s.prepare('SELECT seq FROM events WHERE id = ?').pluck(),
       selectIdByIdempotencyKey: s.prepare('SELECT id FROM events WHERE idempotency_key = ?'),
+      // The transaction holds the write lock, so every event from the batch's first seq on is its own.
+      insertShortIds: s.prepare('INSERT INTO event_short_ids (short, seq) SELECT substr(id, 11, 6), seq FROM events WHERE seq >= ? ORDER BY 1, 2'),
       insertCause: s.prepare('INSERT OR IGNORE INTO event_causes (cause, seq) VALUES (?, ?)'),
       insertLink: s.prepare('INSERT OR IGNORE INTO target_links (parent, child) VALUES (?, ?)'),
       insertName: s.prepare('INSERT INTO names (name) VALUES (?) ON CONFLICT (name) DO NOTHING'),
@@ -484,10 +490,14 @@ export class SqliteTraceStore implements TraceStore {
   async matchShortId(shortId: string, options: { limit?: number; includePrivate?: boolean } = {}): Promise<string[]> {
     const { low, high, limit } = shortIdQuery(shortId, options.limit);
     return this.#read(async () => {
-      // The same expression as events_by_short_id, so that SQLite reads the index, not the table.
-      const rows = this.#allRaw(sql<{ id: string }>`SELECT lower(hex(e.id)) AS id FROM events e
-        WHERE substr(e.id, 11, 6) BETWEEN unhex(${low}) AND unhex(${high}) AND ${visibleRows(options)}
-        ORDER BY e.ts, e.id LIMIT ${limit}`);
+      // A store that could not be upgraded (opened read-only) still has version 5's expression index.
+      const rows = this.version >= 7
+        ? this.#allRaw(sql<{ id: string }>`SELECT lower(hex(e.id)) AS id FROM event_short_ids s JOIN events e ON e.seq = s.seq
+          WHERE s.short BETWEEN unhex(${low}) AND unhex(${high}) AND ${visibleRows(options)}
+          ORDER BY e.ts, e.id LIMIT ${limit}`)
+        : this.#allRaw(sql<{ id: string }>`SELECT lower(hex(e.id)) AS id FROM events e
+          WHERE substr(e.id, 11, 6) BETWEEN unhex(${low}) AND unhex(${high}) AND ${visibleRows(options)}
+          ORDER BY e.ts, e.id LIMIT ${limit}`);
       return rows.map((row) => hexToId(row.id));
     });
   }
@@ -812,6 +822,8 @@ export class SqliteTraceStore implements TraceStore {
                 OR EXISTS (SELECT 1 FROM event_causes x JOIN events c ON c.seq = x.seq WHERE x.cause = p.id AND NOT ${prunable('c')}))`).run();
           this.#sqlite.prepare(`INSERT INTO trace_maintenance (reason, started_at) VALUES ('prune', ?)`).run(Date.now());
           this.#sqlite.prepare(`DELETE FROM event_causes WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
+          // By the whole key, so that each row is found through the index rather than by a scan.
+          this.#sqlite.prepare(`DELETE FROM event_short_ids WHERE (short, seq) IN (SELECT substr(e.id, 11, 6), e.seq FROM events e WHERE ${prunable('e')})`).run();
           this.#sqlite.prepare(`DELETE FROM events WHERE seq IN (SELECT e.seq FROM events e WHERE ${prunable('e')})`).run();
           rechain(this.#sqlite);
           this.#sqlite.prepare(`DELETE FROM trace_meta WHERE key = 'pruned_at'`).run();

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type { StoreCheck } from '../trace-store.js';
 import { CHAIN_GENESIS, CHAIN_ROWS_SQL, chainRecordOfRow, type ChainRow } from './sqlite-event-chain.js';
 import { hexToId, hexToIds } from './sqlite-id-codec.js';
-import { INFERRED_EDGE_TRIGGERS, REGISTRATION_TRIGGERS, PROTECTED_TABLES, protectionTriggers } from './sqlite-migrations.js';
+import { INFERRED_EDGE_TRIGGERS, REGISTRATION_TRIGGERS, PROTECTED_TABLES, SHORT_ID_TRIGGERS, protectionTriggers } from './sqlite-migrations.js';
 
 /** At most this many problems are listed per check; the count says how many there were. */
 const MAX_LISTED = 20;
@@ -23,16 +23,16 @@ function protection(sqlite: Database.Database, version: number): StoreCheck {
     return { name: 'protection', ok: true, detail: `a version ${version} store: only events are protected until a writer upgrades it`, problems: [] };
   }
   const present = new Set(sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[]);
-  const expected = [...PROTECTED_TABLES.flatMap(({ table }) => protectionTriggers(table)), ...(version >= 4 ? INFERRED_EDGE_TRIGGERS : []), ...(version >= 6 ? REGISTRATION_TRIGGERS : [])];
+  const expected = [...PROTECTED_TABLES.flatMap(({ table }) => protectionTriggers(table)), ...(version >= 4 ? INFERRED_EDGE_TRIGGERS : []), ...(version >= 6 ? REGISTRATION_TRIGGERS : []), ...(version >= 7 ? SHORT_ID_TRIGGERS : [])];
   const missing = expected.filter((name) => !present.has(name));
   const maintenance = sqlite.prepare('SELECT count(*) FROM trace_maintenance').pluck().get() as number;
   const problems = missing.map((name) => `trigger ${name} is missing (dropped by someone with write access to the file)`);
   if (maintenance > 0) problems.push(`trace_maintenance holds ${maintenance} row(s) outside a transaction: the triggers are switched off`);
-  return check('protection', problems, problems.length, `append-only triggers on ${PROTECTED_TABLES.length + (version >= 4 ? 1 : 0) + (version >= 6 ? 1 : 0)} tables`, `the append-only triggers are not all in force`);
+  return check('protection', problems, problems.length, `append-only triggers on ${PROTECTED_TABLES.length + (version >= 4 ? 1 : 0) + (version >= 6 ? 1 : 0) + (version >= 7 ? 1 : 0)} tables`, `the append-only triggers are not all in force`);
 }
 
 /** Every reference from an event (or a cause, or a link) resolves, and no dictionary entry is unused. */
-function dictionaries(sqlite: Database.Database): StoreCheck {
+function dictionaries(sqlite: Database.Database, version: number): StoreCheck {
   const problems: string[] = [];
   let total = 0;
   const count = (sql: string) => sqlite.prepare(sql).pluck().get() as number;
@@ -74,6 +74,12 @@ function dictionaries(sqlite: Database.Database): StoreCheck {
   if (causeRows !== causeIds) {
     total++;
     problems.push(`events list ${causeIds} causes but event_causes holds ${causeRows}`);
+  }
+  // A missing short-id row hides its event from `trace <short id>`; a stray one names a wrong event.
+  if (version >= 7) {
+    dangling('events without their short-id row', 'events e', 'NOT EXISTS (SELECT 1 FROM event_short_ids s WHERE s.short = substr(e.id, 11, 6) AND s.seq = e.seq)', event);
+    orphan('short-id rows that match no event', `SELECT lower(hex(s.short)) || ' of seq ' || s.seq FROM event_short_ids s
+      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = s.seq AND substr(e.id, 11, 6) = s.short)`);
   }
   return check('dictionaries', problems, total, 'every kind, name, parent and cause resolves; no orphans', 'references that do not resolve, or orphans');
 }
@@ -129,5 +135,5 @@ function chain(sqlite: Database.Database, version: number): StoreCheck {
 
 /** The store's own checks for `trace verify`: SQLite's, the protection, the dictionaries and the chain. */
 export function verifySqliteStore(sqlite: Database.Database, version: number): StoreCheck[] {
-  return [integrity(sqlite), protection(sqlite, version), dictionaries(sqlite), chain(sqlite, version)];
+  return [integrity(sqlite), protection(sqlite, version), dictionaries(sqlite, version), chain(sqlite, version)];
 }
