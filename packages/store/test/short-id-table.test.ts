@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -90,6 +91,24 @@ describe('short ids in their own table (version 7)', () => {
     const check = new Database(path, { readonly: true });
     expect(check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'events_by_short_id'").pluck().get()).toBe(0);
     check.close();
+  });
+
+  it('migrates a store that version 6 wrote (fixtures/store-v6.sqlite, made by make-store-v6.mjs): every stored id is found by its short id', async () => {
+    copyFileSync(new URL('./fixtures/store-v6.sqlite', import.meta.url), path);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(6);
+    const ids = raw.prepare('SELECT lower(hex(id)) FROM events ORDER BY seq').pluck().all() as string[];
+    raw.close();
+    expect(ids).toHaveLength(14);
+
+    const store = SqliteTraceStore.open({ path, mode: 'write' });
+    expect(store.version).toBe(LATEST_STORE_VERSION);
+    for (const hex of ids) {
+      const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      expect(await store.matchShortId(hex.slice(20, 28), { includePrivate: true })).toContain(id);
+    }
+    expect((await store.verify()).filter((check) => !check.ok)).toEqual([]);
+    await store.close();
   });
 
   it('a version 6 store a reader cannot upgrade (another writer holds the lock) still matches short ids', async () => {
