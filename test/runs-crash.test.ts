@@ -11,6 +11,7 @@ const dirs = tempDirs();
 afterAll(() => dirs.cleanup());
 
 const KILLS = 50;
+// 50 processes each start node, import the store and migrate or open it: about 50 s on 2 loaded cores.
 
 /**
  * A writer that records runs in a loop the way `trace run` does (start, then end, each one
@@ -117,4 +118,4 @@ it(`keeps every acknowledged run intact and the store readable across ${KILLS} S
     await store.close();
   }
   console.log(`${KILLS} kills: ${acked.length} runs acknowledged, ${killedMidRun} writers killed between a start and its end`);
-});
+}, 180_000);
