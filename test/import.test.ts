@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shell, trace } from './helpers/trace-cli.js';
+import { materializeSpaceSample } from './fixtures/space-os-sample/materialize.js';
 
 // End to end, as a user runs it; the mapping itself is tested in-process in packages/import/test.
-const SAMPLE = fileURLToPath(new URL('./fixtures/space-os-sample/.space', import.meta.url));
+const sample = materializeSpaceSample();
+const SAMPLE = sample.space;
+afterAll(() => rmSync(sample.root, { recursive: true, force: true }));
 /** The task the @zealot mention started (spawn.db:tasks.uuid7). */
 const PAYMENT_TASK = '019a124b-333e-7684-bb56-73da835e781f';
 

@@ -1,6 +1,5 @@
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causality, timeline, type CausalityNode } from '@tracekernel/projector';
@@ -8,9 +7,12 @@ import { EventCatalog, eventIdAt, type TraceEvent } from '@tracekernel/schema';
 import { openStoreAt, type TraceStore } from '@tracekernel/store';
 import { exportIncident, exportNdjson, importNdjson, importSpace, inferStore, openSpaceStore, type SpaceImportReport } from '@tracekernel/import';
 import { DIALECTS, dialectStores, tempDir } from './dialect-stores.js';
+import { materializeSpaceSample } from '../../../test/fixtures/space-os-sample/materialize.js';
 
 /** The developers' sample, copied into the repository; its README documents every count checked here. */
-const SAMPLE = fileURLToPath(new URL('../../../test/fixtures/space-os-sample/.space', import.meta.url));
+const sample = materializeSpaceSample();
+const SAMPLE = sample.space;
+afterAll(() => rmSync(sample.root, { recursive: true, force: true }));
 
 /** bridge.db and friends, as README.md's "Counts" table gives them. */
 const README_ROWS: Record<string, number> = {

@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -93,8 +93,10 @@ describe('short ids in their own table (version 7)', () => {
     check.close();
   });
 
-  it('migrates a store that version 6 wrote (fixtures/store-v6.sqlite, made by make-store-v6.mjs): every stored id is found by its short id', async () => {
-    copyFileSync(new URL('./fixtures/store-v6.sqlite', import.meta.url), path);
+  it('migrates a store that version 6 wrote (fixtures/store-v6.sql, its dump; made by make-store-v6.mjs): every stored id is found by its short id', async () => {
+    const restore = new Database(path);
+    restore.exec(readFileSync(new URL('./fixtures/store-v6.sql', import.meta.url), 'utf8'));
+    restore.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(6);
     const ids = raw.prepare('SELECT lower(hex(id)) FROM events ORDER BY seq').pluck().all() as string[];
