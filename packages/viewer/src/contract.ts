@@ -23,17 +23,8 @@ export interface EventsResponse {
  * ms: a tuple of `GET /v1/events?view=lean` (metadata cut to title, parent_task_id and span_id) or
  * a whole event.
  */
-export interface WaterfallEvent {
-  id: string;
+export interface WaterfallEvent extends Omit<TraceEventJson, 'ts' | 'session_id'> {
   ms: number;
-  primitive: string;
-  type: string;
-  agent_id: string | null;
-  target_id: string | null;
-  parent_event_id: string | null;
-  causes: string[];
-  metadata: Record<string, unknown>;
-  private?: true;
 }
 
 /** The first line of a `view=lean` answer. */
