@@ -1,4 +1,5 @@
 export { timeline, type TimelineQuery, type TimelineEntry, type Timeline } from './timeline.js';
+export { timelineBatches } from './timeline-batches.js';
 export { causality, type Causality, type CausalityOptions } from './causality.js';
 export { buildCausalityTree, PRIVATE_EVENT_LABEL, type CausalityNode, type CausalityTreeOptions } from './causality-tree.js';
 export { foldTaskState, taskState, type TaskState, type TaskStatus } from './task-state.js';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { timeline, type Timeline } from '@tracekernel/projector';
+import { timeline, timelineBatches, type Timeline, type TimelineQuery } from '@tracekernel/projector';
+import type { TraceEvent } from '@tracekernel/schema';
 import { DIALECTS, fixtures, minute, paymentStory, type Fixture, type Story } from './store-fixture.js';
 
 const ids = (t: Timeline) => t.entries.map((entry) => entry.event.id);
@@ -110,5 +111,43 @@ describe.each(DIALECTS)('%s', (dialect) => {
       await expect(timeline(f.store, { limit: 0 })).rejects.toMatchObject({ code: 'E_USAGE' });
       await expect(timeline(f.store, { limit: 1.5 })).rejects.toMatchObject({ code: 'E_USAGE' });
     });
+  });
+});
+
+describe.each(DIALECTS)('%s timelineBatches', (dialect) => {
+  const open = fixtures(dialect);
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await open();
+    await paymentStory(f);
+  });
+  afterEach(() => f.cleanup());
+
+  const batched = async (query: TimelineQuery) => {
+    const batches: TraceEvent[][] = [];
+    for await (const batch of timelineBatches(f.store, query)) batches.push(batch);
+    expect(batches.every((batch) => batch.length > 0)).toBe(true);
+    return batches;
+  };
+  const byTimeThenId = (a: TraceEvent, b: TraceEvent) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+  it('gives the events of timeline, each once, whatever the batches, for every filter', async () => {
+    const queries: TimelineQuery[] = [
+      { task: 'task-abc123' }, { task: 'task-sub1' }, { task: 'task-abc123', agent: 'zealot-1' }, { task: 'task-abc123', primitives: ['bridge', 'ops.claim_task'] },
+      { task: 'task-abc123', since: minute(3), until: minute(30) }, { task: 'task-abc123', includePrivate: true }, { task: 'task-none' },
+      { agent: 'zealot-1' }, { channel: 'payments' },
+    ];
+    for (const query of queries) {
+      const expected = (await timeline(f.store, query)).entries.map((entry) => entry.event);
+      expect((await batched(query)).flat().sort(byTimeThenId)).toEqual(expected);
+    }
+  });
+
+  it('sends a task\'s own events first, and a limit as one batch in timeline order', async () => {
+    const [own] = await batched({ task: 'task-abc123' });
+    expect(own!.every((event) => event.primitive === 'ops')).toBe(true);
+    const limited = await batched({ task: 'task-abc123', limit: 3 });
+    expect(limited).toEqual([(await timeline(f.store, { task: 'task-abc123', limit: 3 })).entries.map((entry) => entry.event)]);
+    await expect(batched({ task: 'task-abc123', limit: 0 })).rejects.toThrow(/limit/);
   });
 });

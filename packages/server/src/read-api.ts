@@ -1,5 +1,5 @@
 import {
-  causality, causalityJson, checkKindFilter, findRun, listRuns, resolveTime, statsJson, timeline, timelineJson,
+  causality, causalityJson, checkKindFilter, findRun, listRuns, resolveTime, statsJson, timeline, timelineBatches, timelineJson,
   type CausalityJson, type StatsJson, type TimelineJson, type TimelineQuery,
 } from '@tracekernel/projector';
 import { parseEventId, toJsonEvent, type EventCatalog, type JsonEvent, type RunRecord, type TraceEvent } from '@tracekernel/schema';
@@ -20,7 +20,7 @@ export const MAX_IDS = 300;
 /** The answer of `GET /v1/events`: a JSON document, or a lean timeline that the server streams. */
 export type EventsAnswer =
   | { json: TimelineJson | { query: { ids: string[] }; events: JsonEvent[] } }
-  | { lean: { query: TimelineJson['query']; events: TraceEvent[]; cursor: StoreCursor | null } };
+  | { lean: { query: TimelineJson['query']; batches: AsyncIterable<TraceEvent[]>; cursor: StoreCursor | null } };
 
 const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'skipped', 'abandoned'] as const;
 
@@ -74,9 +74,10 @@ export class ReadApi {
     if (ids !== undefined) return { json: await this.#eventsById(ids, params, view) };
     // The head before the read: a stream resuming after it misses nothing the answer lacks.
     const cursor = view === 'lean' ? (await this.store.changes({ targets: [] }, { limit: 1 })).cursor : null;
-    const found = await timeline(this.store, await timelineQuery(this.store, params, { catalog: this.catalog }), this.catalog);
-    if (view !== 'lean') return { json: timelineJson(found) };
-    return { lean: { query: timelineJson({ ...found, entries: [] }).query, events: found.entries.map((entry) => entry.event), cursor } };
+    const query = await timelineQuery(this.store, params, { catalog: this.catalog });
+    if (view !== 'lean') return { json: timelineJson(await timeline(this.store, query, this.catalog)) };
+    // Lean answers go out as the walk finds them: the client sorts, and needs none of the descriptions.
+    return { lean: { query: timelineJson({ query, heading: '', entries: [] }).query, batches: timelineBatches(this.store, query, this.catalog), cursor } };
   }
 
   async #eventsById(given: string[], params: QueryParams, view: string | undefined): Promise<{ query: { ids: string[] }; events: JsonEvent[] }> {

@@ -216,7 +216,7 @@ class RequestHandler {
         case 'GET /v1/events': {
           const answer = await api.events(searchParams);
           if ('json' in answer) return sendJson(response, 200, answer.json);
-          return sendLeanEvents(response, answer.lean.query, answer.lean.events, answer.lean.cursor);
+          return sendLeanEvents(response, answer.lean.query, answer.lean.batches, answer.lean.cursor);
         }
         case 'GET /v1/causality/:id':
           return sendJson(response, 200, await api.causality(pathParameter(pathname), searchParams));

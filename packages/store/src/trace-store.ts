@@ -181,6 +181,13 @@ export interface TraceStore {
   descendants(ids: readonly string[], options?: { limit?: number; includePrivate?: boolean }): Promise<TraceEvent[]>;
 
   /**
+   * The events `descendants` answers, in batches as the walk finds them, for a reader that sends
+   * a large walk on before it ends: each event once, in no set order within or across batches.
+   * A store may answer the whole walk as one batch.
+   */
+  descendantBatches(ids: readonly string[], options?: { includePrivate?: boolean }): AsyncIterable<TraceEvent[]>;
+
+  /**
    * The chain of parent_event_id links above an event, root first, ending with the event (at most
    * maxDepth links, default 10,000). A private event in the chain is returned only with includePrivate.
    */

@@ -17,6 +17,13 @@ describe.each(DIALECTS)('%s store', (dialect) => {
     t = await stores.fresh();
   });
   afterEach(() => t.cleanup());
+  /** descendantBatches' events, put in descendants' order: the same walk, whatever the batches. */
+  const batched = async (seeds: readonly string[], options: { includePrivate?: boolean } = {}) => {
+    const batches: TraceEvent[][] = [];
+    for await (const batch of t.store.descendantBatches(seeds, options)) batches.push(batch);
+    expect(batches.every((batch) => batch.length > 0)).toBe(true);
+    return { events: batches.flat().sort(byTsThenId), batches: batches.length };
+  };
 
   describe('append and get', () => {
     it('round-trips every envelope field, set and null', async () => {
@@ -288,6 +295,7 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       }
       expect(ids(await t.store.descendants([root.id]))).toEqual(ids(chain.slice(1)));
       expect(ids(await t.store.descendants([chain[100]!.id]))).toEqual(ids(chain.slice(101)));
+      expect((await batched([root.id])).events).toEqual(await t.store.descendants([root.id]));
     });
 
     it('walks parent_event_id and causes, each event once (fan-in), oldest first', async () => {
@@ -307,6 +315,9 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(ids(await t.store.descendants([root.id], { limit: 2 }))).toEqual([c1.id, c2.id]);
       expect(await t.store.descendants([other.id])).toEqual([]);
       expect(await t.store.descendants([])).toEqual([]);
+      for (const seeds of [[root.id], [unrelated.id], [root.id, unrelated.id], [other.id], []]) {
+        expect((await batched(seeds)).events).toEqual(await t.store.descendants(seeds));
+      }
     });
 
     it('finds a child whose parent was appended after it, and chains through it', async () => {
@@ -318,11 +329,13 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       // Before the parent is stored: its id still reaches the child.
       expect(ids(await t.store.descendants([lateParent.event.id]))).toEqual([child.id, grandchild.id]);
       expect(await t.store.descendants([root.id])).toEqual([]);
+      expect((await batched([lateParent.event.id])).events).toEqual([child, grandchild]);
       expect(await t.store.ancestors(grandchild.id)).toEqual({ chain: [child, grandchild], missingParentId: lateParent.event.id });
 
       await t.store.append([lateParent]);
       expect(ids(await t.store.descendants([lateParent.event.id]))).toEqual([child.id, grandchild.id]);
       expect(ids(await t.store.descendants([root.id]))).toEqual([lateParent.event.id, child.id, grandchild.id]);
+      expect((await batched([root.id])).events).toEqual(await t.store.descendants([root.id]));
       expect(await t.store.ancestors(grandchild.id)).toEqual({ chain: [root, lateParent.event, child, grandchild], missingParentId: null });
     });
 
@@ -355,6 +368,11 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       // Without includePrivate, a private event keeps its place as a placeholder.
       const hidden = await t.store.descendants([seeds[0]!.event.id]);
       expect(ids(hidden)).toEqual(ids(expected));
+      // In batches: the same events, and a SQLite walk hands them out a level at a time.
+      const inBatches = await batched([seeds[0]!.event.id], { includePrivate: true });
+      expect(inBatches.events).toEqual(expected);
+      if (dialect === 'sqlite') expect(inBatches.batches).toBeGreaterThan(2);
+      expect((await batched([seeds[0]!.event.id])).events).toEqual(hidden);
       const secret = expected.filter((event) => event.private);
       expect(secret.length).toBeGreaterThan(1);
       expect(hidden.filter((event) => event.private).map((event) => [event.id, event.metadata])).toEqual(secret.map((event) => [event.id, {}]));

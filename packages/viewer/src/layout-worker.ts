@@ -138,6 +138,10 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     };
   };
   const byTimeThenId = (a: WaterfallEvent, b: WaterfallEvent): number => (a.ms - b.ms) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const isOrdered = (list: readonly WaterfallEvent[]): boolean => {
+    for (let i = 1; i < list.length; i++) if (byTimeThenId(list[i - 1]!, list[i]!) > 0) return false;
+    return true;
+  };
 
   /** Reads a `view=lean` answer line by line as it arrives, so parsing keeps pace with the server. */
   const readLean = async (response: Response): Promise<{ loaded: WaterfallEvent[]; header: LeanHeader; bytes: number }> => {
@@ -191,7 +195,8 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
         }
         const { loaded, header, bytes } = await readLean(response);
         const timings: LoadTimings = { serverMs: headersAt - started, bodyMs: 0, layoutMs: 0, bytes, startEpoch: performance.timeOrigin + started, postEpoch: 0 };
-        events = loaded;
+        // Tuples come as the server's walk finds them, not in time order.
+        events = isOrdered(loaded) ? loaded : loaded.sort(byTimeThenId);
         reindex();
         timings.bodyMs = performance.now() - headersAt;
         relayout(request.seq, timings, header.cursor);

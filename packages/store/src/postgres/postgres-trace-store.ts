@@ -390,6 +390,12 @@ export class PostgresTraceStore implements TraceStore {
     });
   }
 
+  /** One batch: the recursive query finds the whole walk before it returns a row. */
+  async *descendantBatches(ids: readonly string[], options: { includePrivate?: boolean } = {}): AsyncIterable<TraceEvent[]> {
+    const events = await this.descendants(ids, options);
+    if (events.length > 0) yield events;
+  }
+
   async ancestors(id: string, options: { maxDepth?: number; includePrivate?: boolean } = {}): Promise<Ancestry> {
     return this.#read(async () => {
       const maxDepth = options.maxDepth ?? 10_000;

@@ -551,22 +551,42 @@ export class SqliteTraceStore implements TraceStore {
   async descendants(ids: readonly string[], options: { limit?: number; includePrivate?: boolean } = {}): Promise<TraceEvent[]> {
     if (ids.length === 0) return [];
     return this.#read(async () => {
-      const rows = this.#walkDown(ids);
+      const rows: ParentSeqTuple[] = [];
+      for (const level of this.#walkDown(ids)) for (const row of level) rows.push(row);
       // Sorting happens here: ORDER BY in SQL tempts the planner into walking the whole ts index.
-      const events = this.#decodeParentSeq(rows).map(options.includePrivate ? same : hidePrivate).sort(byTimeThenId);
+      const events = this.#decodeParentSeq(rows, new Map()).map(options.includePrivate ? same : hidePrivate).sort(byTimeThenId);
       return options.limit === undefined ? events : events.slice(0, options.limit);
     });
   }
 
+  async *descendantBatches(ids: readonly string[], options: { includePrivate?: boolean } = {}): AsyncIterable<TraceEvent[]> {
+    if (ids.length === 0) return;
+    // Parents are mostly in the level above, so their ids are remembered across batches; ids are
+    // short strings, and a walk is bounded by what it returns anyway.
+    const idOfSeq = new Map<number, string>();
+    const walk = this.#walkDown(ids);
+    for (;;) {
+      let next: IteratorResult<ParentSeqTuple[]>;
+      try {
+        next = walk.next();
+      } catch (error) {
+        throw toTraceError(error, this.location);
+      }
+      if (next.done) return;
+      yield this.#decodeParentSeq(next.value, idOfSeq).map(options.includePrivate ? same : hidePrivate);
+    }
+  }
+
   /**
-   * The rows caused by `ids`, level by level: each level is one statement that finds the children of
-   * the level above and returns their rows as one JSON text, so the walk and the read are one pass.
+   * The rows caused by `ids`, level by level, yielded a chunk of a level at a time: each chunk is one
+   * statement that finds the children of part of the level above and returns their rows as one
+   * JSON text, so the walk and the read are one pass.
    * Against a recursive CTE whose seqs are then read back, this is 2x faster on a 10k-event tree:
    * SQLite's recursive queue costs more per row than the index lookups, and each seq crossing into
    * JavaScript and back costs more again. A deep, narrow walk (a long chain) would take one
    * statement per link, so after MAX_LEVELS levels the rest is walked by the recursive CTE.
    */
-  #walkDown(ids: readonly string[]): ParentSeqTuple[] {
+  *#walkDown(ids: readonly string[]): Generator<ParentSeqTuple[]> {
     let frontierSeqs = this.#plucked<number>(sql`
       SELECT seq FROM events WHERE id IN (SELECT unhex(value, '-') FROM json_each(${JSON.stringify(ids)}))`);
     const seen = new Set<number>(frontierSeqs);
@@ -575,11 +595,10 @@ export class SqliteTraceStore implements TraceStore {
     const [lateParents] = this.#all(this.#db.selectFrom('events').select('seq').where('parent_id', 'is not', null).limit(1));
     const [fanIn] = this.#all(this.#db.selectFrom('event_causes').select('seq').limit(1));
     let frontierIds: readonly string[] = ids;
-    const rows: ParentSeqTuple[] = [];
     for (let level = 0; frontierSeqs.length > 0 || (level === 0 && (lateParents || fanIn)); level++) {
       if (level === MAX_LEVELS) {
-        for (const row of this.#rowsBySeq(this.#reachedFrom(frontierSeqs, !!lateParents, !!fanIn).filter((seq) => !seen.has(seq)))) rows.push(row);
-        break;
+        yield* this.#rowsBySeq(this.#reachedFrom(frontierSeqs, !!lateParents, !!fanIn).filter((seq) => !seen.has(seq)));
+        return;
       }
       const levelSeqs = frontierSeqs;
       const levelIds = frontierIds;
@@ -596,18 +615,19 @@ export class SqliteTraceStore implements TraceStore {
           SELECT '[' || group_concat(${sql.raw(EVENT_JSON_PARENT_SEQ)}, ',') || ']'
           FROM events e WHERE e.seq IN (${sql.join(children, sql` UNION `)})`);
         if (text === null || text === undefined) continue;
+        const found: ParentSeqTuple[] = [];
         for (const row of JSON.parse(text) as ParentSeqTuple[]) {
           // Fan-in and cycles reach a row more than once: it is kept, and walked, the first time.
           if (seen.has(row[0])) continue;
           seen.add(row[0]);
-          rows.push(row);
+          found.push(row);
           frontierSeqs.push(row[0]);
           nextIds.push(row[1]);
         }
+        if (found.length > 0) yield found;
       }
       frontierIds = nextIds;
     }
-    return rows;
   }
 
   /** Every seq reached from these, themselves included, by one recursive query. */
@@ -627,25 +647,23 @@ export class SqliteTraceStore implements TraceStore {
    * large walk that is half the cost of raw tuples (one JS value per column, one parse per
    * metadata), and a chunk stays far below the longest string SQLite or V8 will make.
    */
-  #rowsBySeq(seqs: number[]): ParentSeqTuple[] {
+  *#rowsBySeq(seqs: number[]): Generator<ParentSeqTuple[]> {
     const sorted = Float64Array.from(seqs).sort();
-    const rows: ParentSeqTuple[] = [];
     for (let from = 0; from < sorted.length; from += SEQ_CHUNK) {
       const chunk = JSON.stringify(Array.from(sorted.subarray(from, from + SEQ_CHUNK)));
       const [text] = this.#plucked<string | null>(sql`
         SELECT '[' || group_concat(${sql.raw(EVENT_JSON_PARENT_SEQ)}, ',') || ']'
         FROM events e WHERE e.seq IN (SELECT value FROM json_each(${chunk}))`);
-      if (text !== null && text !== undefined) for (const row of JSON.parse(text) as ParentSeqTuple[]) rows.push(row);
+      if (text !== null && text !== undefined) yield JSON.parse(text) as ParentSeqTuple[];
     }
-    return rows;
   }
 
   /**
-   * Decodes rows that carry their parent as a seq. Most parents are among the rows themselves;
-   * the rest (the seeds, mostly) are read in one query instead of one lookup per row.
+   * Decodes rows that carry their parent as a seq. Most parents are among the rows themselves or
+   * in `idOfSeq` (ids of earlier batches of the same walk, which this adds to); the rest (the
+   * seeds, mostly) are read in one query instead of one lookup per row.
    */
-  #decodeParentSeq(rows: readonly ParentSeqTuple[]): TraceEvent[] {
-    const idOfSeq = new Map<number, string>();
+  #decodeParentSeq(rows: readonly ParentSeqTuple[], idOfSeq: Map<number, string>): TraceEvent[] {
     for (const row of rows) idOfSeq.set(row[0], row[1]);
     const missing = new Set<number>();
     for (const row of rows) if (row[7] !== null && !idOfSeq.has(row[7])) missing.add(row[7]);
