@@ -147,10 +147,12 @@ async function followInferred(
     chain = [...above, ...chain];
   }
   // Down: events whose best inferred parent is in the tree, and what they caused (declared or inferred).
+  let frontier: string[] = [focus.id, ...declaredDescendants.map((event) => event.id)];
+  let children = await store.inferredEdges(frontier, 'children');
+  // Most trees have no inferred children: the declared descendants are the answer, as they are.
+  if (children.length === 0) return { chain, descendants: declaredDescendants };
   const below = new Map(declaredDescendants.map((event) => [event.id, event]));
-  let frontier = [focus.id, ...below.keys()];
   while (frontier.length > 0 && below.size < MAX_INFERRED_EVENTS) {
-    const children = await store.inferredEdges(frontier, 'children');
     const candidates = [...new Set(children.map((edge) => edge.event_id))].filter((id) => !below.has(id) && !inChain.has(id));
     if (candidates.length === 0) break;
     const bestOf = await best(candidates);
@@ -167,6 +169,7 @@ async function followInferred(
     const caused = events.length === 0 ? [] : await store.descendants(events.map((event) => event.id), { includePrivate: true });
     for (const event of caused) below.set(event.id, event);
     frontier = [...events.map((event) => event.id), ...caused.map((event) => event.id)];
+    children = frontier.length > 0 && below.size < MAX_INFERRED_EVENTS ? await store.inferredEdges(frontier, 'children') : [];
   }
   return { chain, descendants: [...below.values()] };
 }
