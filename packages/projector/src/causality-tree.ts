@@ -59,7 +59,32 @@ export function buildCausalityTree(
   describe: (event: TraceEvent) => string = (event) => `${event.primitive}.${event.type}`,
   options: CausalityTreeOptions = {},
 ): CausalityNode {
-  const pruned = options.pruned ?? NOTHING_PRUNED;
+  const tree = growCausalityTree(chain, descendants, focusId, describe, options);
+  if (options.pruned !== undefined) tree.markPruned(options.pruned);
+  return tree.root;
+}
+
+/** A causality tree before its pruned marks: causality() asks the store about `outside` alone. */
+export interface UnmarkedCausalityTree {
+  root: CausalityNode;
+  /** The ids the tree names but does not hold (the root's missing parent, links), each once. */
+  outside: string[];
+  /** Marks the root's parent and the links that retention removed, as `pruned` says. */
+  markPruned(pruned: ReadonlySet<string>): void;
+}
+
+/**
+ * buildCausalityTree without the pruned marks. Knowing which ids lie outside the tree takes a
+ * lookup per cause, which the tree's own map answers, where a caller's set of 10k ids cost as
+ * much as the build.
+ */
+export function growCausalityTree(
+  chain: readonly TraceEvent[],
+  descendants: readonly TraceEvent[],
+  focusId: string,
+  describe: (event: TraceEvent) => string,
+  options: Omit<CausalityTreeOptions, 'pruned'>,
+): UnmarkedCausalityTree {
   const inferredParents = options.inferredParents ?? NO_INFERRED_PARENTS;
   const path = chainToFocus(chain, focusId);
   const nodes = new Map<string, TreeNode>();
@@ -133,6 +158,9 @@ export function buildCausalityTree(
   }
   if (unattached > 0) for (const current of below) if (!current.attached) settle(current, nodes.get(focusId)!);
 
+  const outside = new Set<string>();
+  let missingParent: string | null = null;
+  const linked: Array<[TreeNode, string[]]> = [];
   for (const current of nodes.values()) {
     const { event } = current;
     const parent = current.parentId;
@@ -143,22 +171,34 @@ export function buildCausalityTree(
       }
     }
     const rootMissing = parent === null && event.parent_event_id !== null && !nodes.has(event.parent_event_id);
-    if (rootMissing && pruned.has(event.parent_event_id!)) current.prunedParent = event.parent_event_id;
-    else if (rootMissing) current.missingParent = event.parent_event_id;
+    if (rootMissing) {
+      missingParent = current.missingParent = event.parent_event_id;
+      outside.add(missingParent!);
+    }
     const isLink = (cause: string | null): cause is string =>
       cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === event.parent_event_id);
     // Most events have a parent and no causes, hence no links: no arrays for them.
     if (event.causes.length > 0 || isLink(event.parent_event_id)) {
-      current.links = [...new Set([event.parent_event_id, ...event.causes].filter(isLink))];
-      current.prunedLinks = current.links.filter((link) => pruned.has(link));
+      const links = [...new Set([event.parent_event_id, ...event.causes].filter(isLink))];
+      current.links = links;
+      if (links.length > 0) linked.push([current, links]);
+      for (const link of links) if (!nodes.has(link)) outside.add(link);
     }
     if (event.private === true && options.includePrivate !== true) current.hide();
     current.sortChildren();
   }
-  return root;
+  const markPruned = (pruned: ReadonlySet<string>) => {
+    if (pruned.size === 0) return;
+    if (missingParent !== null && pruned.has(missingParent)) {
+      root.prunedParent = missingParent;
+      root.missingParent = null;
+    }
+    // A hidden node keeps the pruned links it had, as its links go (see TreeNode.hide).
+    for (const [current, links] of linked) current.prunedLinks = links.filter((link) => pruned.has(link));
+  };
+  return { root, outside: [...outside], markPruned };
 }
 
-const NOTHING_PRUNED: ReadonlySet<string> = new Set();
 const NO_INFERRED_PARENTS: ReadonlyMap<string, InferredEdge> = new Map();
 
 /**
