@@ -59,99 +59,155 @@ export function buildCausalityTree(
   describe: (event: TraceEvent) => string = (event) => `${event.primitive}.${event.type}`,
   options: CausalityTreeOptions = {},
 ): CausalityNode {
-  const pruned = options.pruned ?? new Set<string>();
+  const tree = growCausalityTree(chain, descendants, focusId, describe, options);
+  if (options.pruned !== undefined) tree.markPruned(options.pruned);
+  return tree.root;
+}
+
+/** A causality tree before its pruned marks: causality() asks the store about `outside` alone. */
+export interface UnmarkedCausalityTree {
+  root: CausalityNode;
+  /** The ids the tree names but does not hold (the root's missing parent, links), each once. */
+  outside: string[];
+  /** Marks the root's parent and the links that retention removed, as `pruned` says. */
+  markPruned(pruned: ReadonlySet<string>): void;
+}
+
+/**
+ * buildCausalityTree without the pruned marks. Knowing which ids lie outside the tree takes a
+ * lookup per cause, which the tree's own map answers, where a caller's set of 10k ids cost as
+ * much as the build.
+ */
+export function growCausalityTree(
+  chain: readonly TraceEvent[],
+  descendants: readonly TraceEvent[],
+  focusId: string,
+  describe: (event: TraceEvent) => string,
+  options: Omit<CausalityTreeOptions, 'pruned'>,
+): UnmarkedCausalityTree {
+  const inferredParents = options.inferredParents ?? NO_INFERRED_PARENTS;
   const path = chainToFocus(chain, focusId);
   const nodes = new Map<string, TreeNode>();
-  const node = (event: TraceEvent): CausalityNode => {
-    let existing = nodes.get(event.id);
-    if (!existing) {
-      existing = new TreeNode(event, describe);
-      nodes.set(event.id, existing);
-    }
-    return existing;
-  };
-  for (const event of path) node(event);
-  const below = uniqueSortedEvents(descendants).filter((event) => !nodes.has(event.id));
-  for (const event of below) node(event);
+  for (const event of path) nodes.set(event.id, new TreeNode(event, describe));
+  const below: TreeNode[] = [];
+  for (const event of inOrder(descendants)) {
+    if (nodes.has(event.id)) continue;
+    const current = new TreeNode(event, describe);
+    nodes.set(event.id, current);
+    below.push(current);
+  }
+  // The chain is fixed; the rest attach once their parent has.
+  const root = nodes.get(path[0]!.id)!.root();
+  for (let i = 1; i < path.length; i++) nodes.get(path[i]!.id)!.attachTo(nodes.get(path[i - 1]!.id)!);
 
-  // Which node each event hangs under: the chain is fixed, the rest attach once their parent has.
-  const treeParent = new Map<string, string | null>();
-  const attach = (id: string, parent: string | null) => treeParent.set(id, parent);
-  path.forEach((event, i) => attach(event.id, i === 0 ? null : path[i - 1]!.id));
-
-  const inferredParents = options.inferredParents ?? new Map<string, InferredEdge>();
   const declaredIn = (event: TraceEvent, id: string | null): id is string => id !== null && id !== event.id && nodes.has(id);
-  const preferred = (event: TraceEvent): string | undefined => {
-    if (declaredIn(event, event.parent_event_id)) return event.parent_event_id;
-    const declared = event.causes.find((id) => declaredIn(event, id));
-    if (declared !== undefined) return declared;
-    const inferred = inferredParents.get(event.id)?.parent_id;
-    return inferred !== undefined && nodes.has(inferred) ? inferred : undefined;
+  const preferred = (event: TraceEvent): TreeNode | undefined => {
+    if (declaredIn(event, event.parent_event_id)) return nodes.get(event.parent_event_id);
+    for (const id of event.causes) if (declaredIn(event, id)) return nodes.get(id);
+    const inferred = inferredParents.size === 0 ? undefined : inferredParents.get(event.id)?.parent_id;
+    return inferred === undefined ? undefined : nodes.get(inferred);
   };
-  const waiting = new Map<string, TraceEvent[]>();
-  const settle = (event: TraceEvent, parent: string) => {
-    if (treeParent.has(event.id)) return;
-    attach(event.id, parent);
-    const children = waiting.get(event.id);
-    if (children === undefined) return;
+  // Events whose parent comes later in (ts, id) order (recorded late), by that parent.
+  const waiting = new Map<TreeNode, TreeNode[]>();
+  let unattached = 0;
+  const settle = (current: TreeNode, parent: TreeNode) => {
+    if (current.attached) return;
+    current.attachTo(parent);
+    unattached--;
+    if (waiting.size === 0) return;
     // Events that waited for this one, and those that waited for them, without recursion.
-    waiting.delete(event.id);
-    const queue: Array<[TraceEvent, string]> = children.map((child) => [child, event.id]);
+    const queue = [current];
     for (let i = 0; i < queue.length; i++) {
-      const [current, currentParent] = queue[i]!;
-      if (treeParent.has(current.id)) continue;
-      attach(current.id, currentParent);
-      for (const child of waiting.get(current.id) ?? []) queue.push([child, current.id]);
-      waiting.delete(current.id);
+      const children = waiting.get(queue[i]!);
+      if (children === undefined) continue;
+      waiting.delete(queue[i]!);
+      for (const child of children) {
+        if (child.attached) continue;
+        child.attachTo(queue[i]!);
+        unattached--;
+        queue.push(child);
+      }
     }
   };
-  for (const event of below) {
-    const parent = preferred(event);
+  for (const current of below) {
+    unattached++;
+    const parent = preferred(current.event);
     if (parent === undefined) continue;
-    if (treeParent.has(parent)) settle(event, parent);
+    if (parent.attached) settle(current, parent);
     else {
       const queued = waiting.get(parent);
-      if (queued === undefined) waiting.set(parent, [event]);
-      else queued.push(event);
+      if (queued === undefined) waiting.set(parent, [current]);
+      else queued.push(current);
     }
   }
   // Events still unattached wait on each other in a cycle (possible when parents are recorded
   // after their children): hang each under any attached cause, else under the focus.
-  for (let progress = true; progress; ) {
+  for (let progress = unattached > 0; progress; ) {
     progress = false;
-    for (const event of below) {
-      if (treeParent.has(event.id)) continue;
-      const cause = [event.parent_event_id, ...event.causes, inferredParents.get(event.id)?.parent_id ?? null].find((id) => id !== null && treeParent.has(id));
+    for (const current of below) {
+      if (current.attached) continue;
+      const { event } = current;
+      const cause = [event.parent_event_id, ...event.causes, inferredParents.get(event.id)?.parent_id ?? null]
+        .map((id) => (id === null ? undefined : nodes.get(id)))
+        .find((node) => node?.attached === true);
       if (cause) {
-        settle(event, cause);
+        settle(current, cause);
         progress = true;
       }
     }
   }
-  for (const event of below) if (!treeParent.has(event.id)) settle(event, focusId);
+  if (unattached > 0) for (const current of below) if (!current.attached) settle(current, nodes.get(focusId)!);
 
-  for (const [id, parent] of treeParent) {
-    const current = nodes.get(id)!;
-    if (parent !== null) nodes.get(parent)!.children.push(current);
+  const outside = new Set<string>();
+  let missingParent: string | null = null;
+  const linked: Array<[TreeNode, string[]]> = [];
+  for (const current of nodes.values()) {
     const { event } = current;
-    const edge = inferredParents.get(id);
-    if (parent !== null && edge !== undefined && edge.parent_id === parent && event.parent_event_id !== parent && !event.causes.includes(parent)) {
-      current.inferred = { rule: edge.rule, confidence: edge.confidence };
+    const parent = current.parentId;
+    if (inferredParents.size > 0) {
+      const edge = inferredParents.get(event.id);
+      if (parent !== null && edge !== undefined && edge.parent_id === parent && event.parent_event_id !== parent && !event.causes.includes(parent)) {
+        current.inferred = { rule: edge.rule, confidence: edge.confidence };
+      }
     }
     const rootMissing = parent === null && event.parent_event_id !== null && !nodes.has(event.parent_event_id);
-    if (rootMissing && pruned.has(event.parent_event_id!)) current.prunedParent = event.parent_event_id;
-    else if (rootMissing) current.missingParent = event.parent_event_id;
+    if (rootMissing) {
+      missingParent = current.missingParent = event.parent_event_id;
+      outside.add(missingParent!);
+    }
     const isLink = (cause: string | null): cause is string =>
       cause !== null && cause !== parent && cause !== event.id && !(rootMissing && cause === event.parent_event_id);
     // Most events have a parent and no causes, hence no links: no arrays for them.
     if (event.causes.length > 0 || isLink(event.parent_event_id)) {
-      current.links = [...new Set([event.parent_event_id, ...event.causes].filter(isLink))];
-      current.prunedLinks = current.links.filter((link) => pruned.has(link));
+      const links = [...new Set([event.parent_event_id, ...event.causes].filter(isLink))];
+      current.links = links;
+      if (links.length > 0) linked.push([current, links]);
+      for (const link of links) if (!nodes.has(link)) outside.add(link);
     }
     if (event.private === true && options.includePrivate !== true) current.hide();
+    current.sortChildren();
   }
-  for (const current of nodes.values()) if (current.children.length > 1) current.children.sort((a, b) => compareEvents(a.event, b.event));
-  return nodes.get(path[0]!.id)!;
+  const markPruned = (pruned: ReadonlySet<string>) => {
+    if (pruned.size === 0) return;
+    if (missingParent !== null && pruned.has(missingParent)) {
+      root.prunedParent = missingParent;
+      root.missingParent = null;
+    }
+    // A hidden node keeps the pruned links it had, as its links go (see TreeNode.hide).
+    for (const [current, links] of linked) current.prunedLinks = links.filter((link) => pruned.has(link));
+  };
+  return { root, outside: [...outside], markPruned };
+}
+
+const NO_INFERRED_PARENTS: ReadonlyMap<string, InferredEdge> = new Map();
+
+/**
+ * The events by (ts, id), each id once. A store read is in that order already, so the check for
+ * it (one pass) usually saves the copy and the sort.
+ */
+function inOrder(events: readonly TraceEvent[]): readonly TraceEvent[] {
+  for (let i = 1; i < events.length; i++) if (compareEvents(events[i - 1]!, events[i]!) >= 0) return uniqueSortedEvents(events);
+  return events;
 }
 
 /** A node whose description is rendered when first read: JSON output of a large tree never reads it. */
@@ -166,6 +222,10 @@ class TreeNode implements CausalityNode {
   inferred: { rule: string; confidence: number } | null = null;
   readonly #describe: (event: TraceEvent) => string;
   #description: string | undefined;
+  /** The id of the node this one hangs under: null for the root, undefined while unattached. */
+  #parentId: string | null | undefined;
+  /** Set when a child arrived out of (ts, id) order: only then are the children sorted. */
+  #unsorted = false;
 
   constructor(event: TraceEvent, describe: (event: TraceEvent) => string) {
     this.event = event;
@@ -174,6 +234,30 @@ class TreeNode implements CausalityNode {
 
   get description(): string {
     return (this.#description ??= this.#describe(this.event));
+  }
+
+  get attached(): boolean {
+    return this.#parentId !== undefined;
+  }
+
+  get parentId(): string | null {
+    return this.#parentId ?? null;
+  }
+
+  root(): TreeNode {
+    this.#parentId = null;
+    return this;
+  }
+
+  attachTo(parent: TreeNode): void {
+    this.#parentId = parent.event.id;
+    const last = parent.children.at(-1);
+    if (last !== undefined && compareEvents(last.event, this.event) > 0) parent.#unsorted = true;
+    parent.children.push(this);
+  }
+
+  sortChildren(): void {
+    if (this.#unsorted) this.children.sort((a, b) => compareEvents(a.event, b.event));
   }
 
   /** Turns the node into a placeholder: the tree's shape stays, the event's contents go. */

@@ -1,7 +1,7 @@
 import { EventCatalog, TraceError, isEventId, isShortEventId, type TraceEvent } from '@tracekernel/schema';
 import { resolveEventId } from './event-ref.js';
 import type { InferredEdge, TraceStore } from '@tracekernel/store';
-import { buildCausalityTree, type CausalityNode } from './causality-tree.js';
+import { growCausalityTree, type CausalityNode } from './causality-tree.js';
 
 export interface CausalityOptions {
   /** Shows private events as they are; without it each is a `[private event]` placeholder. */
@@ -84,31 +84,19 @@ export async function causality(
   if (options.inferred !== false) {
     ({ chain, descendants } = await followInferred(store, focus, declaredChain, declaredDescendants, inferredParents));
   }
+  const tree = growCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), { includePrivate, inferredParents });
   // Causes outside the tree are links or the root's missing parent: ask which ones were pruned.
-  const inTree = new Set<string>();
-  for (const event of chain) inTree.add(event.id);
-  for (const event of descendants) inTree.add(event.id);
-  const outside = new Set<string>();
-  const note = (cause: string | null) => {
-    if (cause !== null && !inTree.has(cause)) outside.add(cause);
-  };
-  for (const events of [chain, descendants]) {
-    for (const event of events) {
-      note(event.parent_event_id);
-      for (const cause of event.causes) note(cause);
-    }
-  }
-  const pruned = new Set(outside.size === 0 ? [] : await store.pruned([...outside]));
-  const root = buildCausalityTree(chain, descendants, focus.id, (event) => catalog.describe(event), { includePrivate, pruned, inferredParents });
+  if (tree.outside.length > 0) tree.markPruned(new Set(await store.pruned(tree.outside)));
   // An event is named by its full id, however it was given (a short id, upper case).
   const shown = task ?? focus.id;
-  const unreached = task === undefined ? [] : await taskEventsOutside(store, task, inTree, includePrivate);
+  const unreached = task === undefined ? [] : await taskEventsOutside(store, task, [chain, descendants], includePrivate);
   const describe = (event: TraceEvent) => ({ event, description: catalog.describe(event) });
-  return { focus: focus.id, heading: `Causality chain for ${shown}:`, root, unreached: unreached.map(describe) };
+  return { focus: focus.id, heading: `Causality chain for ${shown}:`, root: tree.root, unreached: unreached.map(describe) };
 }
 
 /** The events of a task and its subtasks that are not in its tree. */
-async function taskEventsOutside(store: TraceStore, task: string, inTree: ReadonlySet<string>, includePrivate: boolean): Promise<TraceEvent[]> {
+async function taskEventsOutside(store: TraceStore, task: string, read: ReadonlyArray<readonly TraceEvent[]>, includePrivate: boolean): Promise<TraceEvent[]> {
+  const inTree = new Set(read.flatMap((events) => events.map((event) => event.id)));
   const targets = [task, ...(await store.descendantTargets([task]))];
   const events = await store.query({ targets, includePrivate });
   return events.filter((event) => !inTree.has(event.id));
@@ -147,10 +135,12 @@ async function followInferred(
     chain = [...above, ...chain];
   }
   // Down: events whose best inferred parent is in the tree, and what they caused (declared or inferred).
+  let frontier: string[] = [focus.id, ...declaredDescendants.map((event) => event.id)];
+  let children = await store.inferredEdges(frontier, 'children');
+  // Most trees have no inferred children: the declared descendants are the answer, as they are.
+  if (children.length === 0) return { chain, descendants: declaredDescendants };
   const below = new Map(declaredDescendants.map((event) => [event.id, event]));
-  let frontier = [focus.id, ...below.keys()];
   while (frontier.length > 0 && below.size < MAX_INFERRED_EVENTS) {
-    const children = await store.inferredEdges(frontier, 'children');
     const candidates = [...new Set(children.map((edge) => edge.event_id))].filter((id) => !below.has(id) && !inChain.has(id));
     if (candidates.length === 0) break;
     const bestOf = await best(candidates);
@@ -167,6 +157,7 @@ async function followInferred(
     const caused = events.length === 0 ? [] : await store.descendants(events.map((event) => event.id), { includePrivate: true });
     for (const event of caused) below.set(event.id, event);
     frontier = [...events.map((event) => event.id), ...caused.map((event) => event.id)];
+    children = frontier.length > 0 && below.size < MAX_INFERRED_EVENTS ? await store.inferredEdges(frontier, 'children') : [];
   }
   return { chain, descendants: [...below.values()] };
 }

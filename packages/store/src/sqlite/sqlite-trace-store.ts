@@ -54,15 +54,13 @@ function uuidText(column: string): string {
 }
 
 /**
- * The columns of a ParentSeqTuple (the id as uuid text) as the text of one JSON array, for reads that resolve parents
- * themselves. The metadata is stored JSON and goes in as it is, so JSON.parse gives exactly what
- * parsing it alone would.
+ * The columns of a ParentSeqTuple (the id as uuid text) as one JSON array, for reads that resolve
+ * parents themselves. json_array builds all but the last two columns in one buffer, where `||`
+ * copied the growing row once per column (a third of a 10k-event walk); the metadata is stored
+ * JSON and goes in as it is, so JSON.parse gives exactly what parsing it alone would.
  */
-const EVENT_JSON_PARENT_SEQ = `'[' || e.seq || ',"' || ${uuidText('e.id')} || '",' || e.ts || ',' || e.kind
-  || ',' || coalesce(e.agent, 'null') || ',' || coalesce(e.target, 'null') || ',' || coalesce(e.session, 'null')
-  || ',' || coalesce(e.parent, 'null') || ',"' || lower(hex(e.parent_id)) || '","' || lower(hex(e.causes)) || '",'
-  || coalesce(json_quote(e.idempotency_key), 'null') || ',' || e.schema_version || ',' || e.metadata
-  || ',' || coalesce(e.private, 'null') || ']'`;
+const EVENT_JSON_PARENT_SEQ = `rtrim(json_array(e.seq, ${uuidText('e.id')}, e.ts, e.kind, e.agent, e.target, e.session, e.parent,
+  lower(hex(e.parent_id)), lower(hex(e.causes)), e.idempotency_key, e.schema_version), ']') || ',' || e.metadata || ',' || coalesce(e.private, 'null') || ']'`;
 /** Levels walked one statement each before the rest of a walk goes to one recursive query. */
 const MAX_LEVELS = 64;
 /** Ids a walk probes in event_causes before it asks whether reading the table whole is cheaper. */
