@@ -1,6 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import type { EventCatalog, TraceError } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
+import { jsonText } from '@tracekernel/projector';
 import { escapeControl, escapeJsonControl } from './render/control-chars.js';
 
 export type TraceFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TraceCommand)['baseFlags'] & T['flags']>;
@@ -119,7 +120,7 @@ export abstract class TraceCommand<T extends typeof Command> extends Command {
 
   /** Pretty JSON as oclif prints it, with the control characters JSON.stringify leaves raw escaped. */
   override logJson(json: unknown): void {
-    process.stdout.write(`${escapeJsonControl(JSON.stringify(json, null, 2))}\n`);
+    process.stdout.write(`${escapeJsonControl(jsonText(json, 2))}\n`);
   }
 
   protected override async catch(error: Error & ErrorLike): Promise<never> {

@@ -26,6 +26,7 @@ export {
 } from './task-waits.js';
 export { findDeadlocks, blockedNow, type WaitTarget, type WaitingTask } from './wait-for-graph.js';
 export { findLoops, type WaitLoop } from './wait-loops.js';
+export { jsonText } from './json-text.js';
 export {
   timelineJson, causalityJson, statsJson, type TimelineJson, type CausalityJson, type CausalityNodeJson, type StatsJson,
   type PendingSpoolFigures,

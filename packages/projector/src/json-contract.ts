@@ -61,16 +61,28 @@ export function timelineJson(timeline: Timeline): TimelineJson {
   };
 }
 
-function nodeJson(node: CausalityNode): CausalityNodeJson {
-  return {
+/** A node and everything under it, by an explicit stack: a chain of 100,000 events is that deep. */
+function nodeJson(root: CausalityNode): CausalityNodeJson {
+  const shallow = (node: CausalityNode): CausalityNodeJson => ({
     event: node.hidden ? { id: node.event.id, private: true } : toJsonEvent(node.event),
-    children: node.children.map(nodeJson),
+    children: [],
     links: node.links,
     missing_parent: node.missingParent,
     pruned_parent: node.prunedParent,
     pruned_links: node.prunedLinks,
     inferred: node.inferred,
-  };
+  });
+  const top = shallow(root);
+  const stack: Array<[CausalityNode, CausalityNodeJson]> = [[root, top]];
+  while (stack.length > 0) {
+    const [node, json] = stack.pop()!;
+    for (const child of node.children) {
+      const childJson = shallow(child);
+      json.children.push(childJson);
+      stack.push([child, childJson]);
+    }
+  }
+  return top;
 }
 
 export function causalityJson(causality: Causality): CausalityJson {

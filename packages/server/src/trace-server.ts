@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { jsonText } from '@tracekernel/projector';
 import { EventCatalog, Redactor, TraceError, loadRegistrations } from '@tracekernel/schema';
 import type { TraceStore } from '@tracekernel/store';
 import { ingestEvents, parseEventBatch } from './event-ingest.js';
@@ -346,7 +347,7 @@ function routeError(method: string, pathname: string): HttpError {
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = jsonText(body);
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   response.end(text);
 }

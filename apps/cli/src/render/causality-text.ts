@@ -4,6 +4,9 @@ import { escapeControl } from './control-chars.js';
 import type { Palette } from './palette.js';
 import { timelineLine, type TimeOptions } from './timeline-text.js';
 
+/** Levels of the tree drawn indented; deeper lines keep the last indentation and say their depth. */
+const MAX_DRAWN_DEPTH = 40;
+
 /** The id `trace` prints and takes back: the random start of the last group (a uuidv7's head is its time). */
 export const shortId = (id: string): string => shortEventId(id);
 
@@ -34,13 +37,21 @@ export function causalityText(causality: Causality, colours: Palette, options: T
     const text = `${colours.primitive(node.event.primitive, escapeControl(node.event.primitive))} ${description}`;
     return `${id} ${focus ? colours.bold(text) : text}${mark}${links}${inferred}${focusMark}`;
   };
-  const walk = (node: CausalityNode, prefix: string) => {
-    node.children.forEach((child, index) => {
-      const last = index === node.children.length - 1;
-      const arrow = child.inferred ? '┄> ' : '─> ';
-      lines.push(`${prefix}${last ? '└' : '├'}${arrow}${label(child)}`);
-      walk(child, prefix + (last ? '    ' : '│   '));
-    });
+  // Depth-first by an explicit stack (a chain of 100,000 events is that deep). Past MAX_DRAWN_DEPTH
+  // levels the indentation stops growing, and each line names its depth instead.
+  const walk = (top: CausalityNode, topPrefix: string) => {
+    const stack: Array<{ node: CausalityNode; prefix: string; depth: number; last: boolean }> = [];
+    const pushChildren = (node: CausalityNode, prefix: string, depth: number) => {
+      for (let index = node.children.length - 1; index >= 0; index--) stack.push({ node: node.children[index]!, prefix, depth, last: index === node.children.length - 1 });
+    };
+    pushChildren(top, topPrefix, 1);
+    while (stack.length > 0) {
+      const { node, prefix, depth, last } = stack.pop()!;
+      const arrow = node.inferred ? '┄> ' : '─> ';
+      const deep = depth > MAX_DRAWN_DEPTH ? `${colours.dim(`[depth ${depth}]`)} ` : '';
+      lines.push(`${prefix}${last ? '└' : '├'}${arrow}${deep}${label(node)}`);
+      pushChildren(node, depth >= MAX_DRAWN_DEPTH ? prefix : prefix + (last ? '    ' : '│   '), depth + 1);
+    }
   };
   const { root } = causality;
   const absent = root.prunedParent !== null ? `pruned parent ${root.prunedParent}` : root.missingParent !== null ? `missing parent ${root.missingParent}` : null;
