@@ -41,11 +41,13 @@ const uuidScratch = Buffer.alloc(36, '-');
 /**
  * 32 lower-case hex digits (as SQLite's lower(hex(id)) gives them), from `offset`, to the uuid form.
  * Written into one buffer and read out as one flat string: joining five slices made about 400 bytes
- * of short-lived strings per id, most of the garbage a 100-event read made (and so most of its
- * young-generation collections, which set its p99), and a joined string is flattened again when
- * first hashed.
+ * of short-lived strings per id, a third of the garbage of an agent's latest 100 events (and so of
+ * the young-generation collections that set that read's p99), and a joined string is flattened
+ * again when first hashed.
  */
 export function hexToId(hex: string, offset = 0): string {
+  // Too short to be an id (a damaged row `trace verify` names): shown as it is.
+  if (hex.length < offset + 32) return hex.slice(offset);
   for (let digit = 0; digit < 32; digit++) uuidScratch[UUID_POSITIONS[digit]!] = hex.charCodeAt(offset + digit);
   return uuidScratch.toString('latin1', 0, 36);
 }
