@@ -105,13 +105,21 @@ export function heading(query: TimelineQuery, events: readonly TraceEvent[]): st
 }
 
 /**
+ * The catalog of a timeline asked without one, built once: building it costs about 60 µs and 10 KB,
+ * a tenth of an agent's latest 100 events. Nothing outside this module sees it, so nothing registers
+ * into it.
+ */
+let builtIn: EventCatalog | undefined;
+const builtInCatalog = () => (builtIn ??= new EventCatalog());
+
+/**
  * What happened to a task, an agent or a channel, oldest first; with none of them, every event
  * in the window. Primitive and time filters apply to the events shown: an event caused by a task
  * event before `since` still belongs to the task. `limit` keeps the latest N.
  *
  * @throws TraceError E_USAGE for a limit that is not a positive integer.
  */
-export async function timeline(store: TraceStore, query: TimelineQuery, catalog: EventCatalog = new EventCatalog()): Promise<Timeline> {
+export async function timeline(store: TraceStore, query: TimelineQuery, catalog: EventCatalog = builtInCatalog()): Promise<Timeline> {
   checkQuery(query);
   let events: TraceEvent[];
   let all: readonly TraceEvent[] = [];

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
 import type { TraceEvent } from '@tracekernel/schema';
 import { SqliteTraceStore } from '@tracekernel/store';
@@ -55,6 +55,51 @@ describe('dictionaries', () => {
     expect(ids(await t.store.query({ agent: 'new-agent' }))).toEqual([good.event.id]);
   });
 
+});
+
+describe('query plans', () => {
+  /** The plan of every statement the store prepares while `work` runs, read on a raw connection. */
+  const plansOf = async (work: () => Promise<unknown>) => {
+    const prepare = vi.spyOn(Database.prototype, 'prepare');
+    let sources: string[];
+    try {
+      await work();
+    } finally {
+      // Restoring the spy clears its calls.
+      sources = prepare.mock.calls.map(([source]) => source);
+      prepare.mockRestore();
+    }
+    const statements = sources.filter((source) => /FROM events e/.test(source));
+    const raw = new Database(t.path, { readonly: true });
+    try {
+      // The plan is made when the statement is prepared, whatever the values bound.
+      const nulls = (source: string) => Array.from(source.matchAll(/\?/g), () => null);
+      return statements.map((source) => (raw.prepare(`EXPLAIN QUERY PLAN ${source}`).all(...nulls(source)) as Array<{ detail: string }>).map((row) => row.detail));
+    } finally {
+      raw.close();
+    }
+  };
+
+  it('an agent\'s latest events since a time come from events_by_agent in its order: no temporary b-tree, no scan', async () => {
+    for (let i = 0; i < 50; i++) t.emit({ primitive: 'spawn', type: 'wake', ts: minute(i % 10), agent_id: `agent-${i % 3}` });
+    // A fresh connection: its statement cache is empty, so every statement it runs is prepared.
+    await t.store.close();
+    t.store = SqliteTraceStore.open({ path: t.path, mode: 'read' });
+    const asks = [
+      { statements: 1, query: { agent: 'agent-1', since: minute(2), limit: 3, order: 'desc' as const } },
+      { statements: 1, query: { agent: 'agent-1', since: minute(2), until: minute(8), limit: 3 } },
+      // Its limit ends inside a run of events at one ts (two at minute 8), which is then read whole.
+      { statements: 2, query: { agent: 'agent-2', limit: 2, order: 'desc' as const } },
+    ];
+    for (const ask of asks) {
+      const plans = await plansOf(() => t.store.query(ask.query));
+      expect(plans).toHaveLength(ask.statements);
+      for (const plan of plans) {
+        expect(plan.some((detail) => detail.startsWith('SEARCH e USING INDEX events_by_agent (agent=?'))).toBe(true);
+        expect(plan.filter((detail) => /TEMP B-TREE|^SCAN/.test(detail))).toEqual([]);
+      }
+    }
+  });
 });
 
 describe('append-only', () => {

@@ -270,6 +270,26 @@ describe.each(DIALECTS)('%s store', (dialect) => {
       expect(names(await t.store.query({ agent: 'bob', kinds: ['ops'], limit: 1, order: 'desc' }))).toEqual(['complete']);
     });
 
+    it('orders events tied on ts by id, and a limit inside a run of ties takes the run in that order', async () => {
+      // Six of bob's events at one ts, stored in the reverse of their id order, one of them private.
+      const tiedIds = Array.from({ length: 6 }, () => eventIdAt(minute(3))).sort().reverse();
+      const tied: TraceEvent[] = [];
+      for (const [i, id] of tiedIds.entries()) {
+        tied.push(await t.emit({ id, primitive: 'bridge', type: 'send', ts: minute(3), agent_id: 'bob', target_id: 'chan-1', metadata: { content: `tie ${i}` }, ...(i === 2 ? { private: true } : {}) }));
+      }
+      const visible = [e.claim!, e.send!, ...tied.filter((event) => !event.private), e.complete!, e.bobWake!].sort(byTsThenId);
+      const all = [e.claim!, e.send!, ...tied, e.complete!, e.bobWake!].sort(byTsThenId);
+      expect(ids(await t.store.query({ agent: 'bob' }))).toEqual(ids(visible));
+      // Every limit, so that each falls before, inside and after the run.
+      for (let limit = 1; limit <= all.length + 1; limit++) {
+        expect(ids(await t.store.query({ agent: 'bob', limit }))).toEqual(ids(visible.slice(0, limit)));
+        expect(ids(await t.store.query({ agent: 'bob', limit, order: 'desc' }))).toEqual(ids([...visible].reverse().slice(0, limit)));
+        expect(ids(await t.store.query({ agent: 'bob', since: minute(3), limit, order: 'desc', includePrivate: true })))
+          .toEqual(ids(all.filter((event) => event.ts >= minute(3)).reverse().slice(0, limit)));
+        expect(ids(await t.store.query({ kinds: ['bridge'], limit }))).toEqual(ids(visible.filter((event) => event.primitive === 'bridge').slice(0, limit)));
+      }
+    });
+
     it('combines filters with AND', async () => {
       expect(names(await t.store.query({ agent: 'bob', kinds: ['ops'] }))).toEqual(['claim', 'complete']);
       expect(names(await t.store.query({ agent: 'alice', targets: ['task-1'], since: minute(1), until: minute(2) }))).toEqual(['create']);

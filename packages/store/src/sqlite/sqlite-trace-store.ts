@@ -15,6 +15,7 @@ import type {
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
 import { isBusy, toTraceError } from './sqlite-errors.js';
 import { EventChainWriter, chainRecord, rechain } from './sqlite-event-chain.js';
+import { inTimeOrder } from './sqlite-time-order.js';
 import { verifySqliteStore } from './sqlite-verify.js';
 import { isPermissionFailure, openReadOnly, writePermissionError } from './sqlite-access.js';
 import { blobToId, hexToId, hexToIds, idIntoBlob, idToBlob, idsToBlob } from './sqlite-id-codec.js';
@@ -509,18 +510,33 @@ export class SqliteTraceStore implements TraceStore {
     });
   }
 
+  /**
+   * Ordered by ts alone in SQL, so that an index ending in ts (events_by_agent, events_by_ts) gives
+   * the order: ORDER BY ts, id made SQLite copy every row into a temporary b-tree to order the ties
+   * by id, about a fifth of the CPU of an agent's latest 100 events. Ties are put in id order here
+   * instead, and a limit that falls inside a run of tied rows reads the whole run, so the rows are
+   * the ones ORDER BY ts, id LIMIT n gives.
+   */
   async query(query: EventQuery): Promise<TraceEvent[]> {
     return this.#read(async () => {
       const conditions = await this.#conditions(query);
       if (conditions === null) return [];
-      const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
-      const direction = sql.raw(query.order === 'desc' ? 'DESC' : 'ASC');
-      const limit = query.limit === undefined ? sql`` : sql`LIMIT ${query.limit}`;
-      return this.#decode(
-        this.#tuples(sql`
-          SELECT ${sql.raw(EVENT_SELECT)} FROM ${sql.raw(EVENT_SOURCE)} ${where}
-          ORDER BY e.ts ${direction}, e.id ${direction} ${limit}`),
-      );
+      const desc = query.order === 'desc';
+      const { limit } = query;
+      // SQLite reads a negative limit as none.
+      const bounded = limit !== undefined && limit >= 0;
+      const read = (where: RawBuilder<unknown>[], count?: number) => this.#tuples(sql`
+        SELECT ${sql.raw(EVENT_SELECT)} FROM ${sql.raw(EVENT_SOURCE)}
+        ${where.length === 0 ? sql`` : sql`WHERE ${sql.join(where, sql` AND `)}`}
+        ORDER BY e.ts ${sql.raw(desc ? 'DESC' : 'ASC')} ${count === undefined ? sql`` : sql`LIMIT ${count}`}`);
+      let rows = read(conditions, bounded ? limit + 1 : undefined);
+      if (bounded && limit > 0 && rows.length > limit && rows[limit]![2] === rows[limit - 1]![2]) {
+        const edge = rows[limit]![2];
+        rows = rows.filter((row) => row[2] !== edge).concat(read([...conditions, sql`e.ts = ${edge}`]));
+      }
+      inTimeOrder(rows, desc);
+      if (bounded && rows.length > limit) rows.length = limit;
+      return this.#decode(rows);
     });
   }
 
