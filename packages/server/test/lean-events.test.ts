@@ -9,15 +9,44 @@ describe('GET /v1/events?view=lean and ?ids=', () => {
   let served: Served;
   afterEach(() => served?.close());
 
-  /** A lean answer's header, its tuples (put in the default answer's (ts, id) order) and its end line. */
+  /**
+   * A lean answer's header, its raw lines, its tuples decoded to [id, ts, primitive, type, agent_id,
+   * target_id, parent_event_id, causes, private, metadata] (put in the default answer's (ts, id)
+   * order), and its end line. Written here from docs/serve.md, apart from the viewer's decoder.
+   */
   const lean = async (path: string) => {
     const response = await served.request(path);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const [header, ...rest] = (await response.text()).trim().split('\n').map((line) => JSON.parse(line));
-    const lines = rest.slice(0, -1) as unknown[][][];
-    const tuples = lines.flat().sort((a, b) => (a[1] as number) - (b[1] as number) || (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
-    return { header, lines, tuples, end: rest.at(-1) };
+    const body = rest.slice(0, -1) as unknown[];
+    const names: string[] = [];
+    const kinds: [string, string][] = [];
+    const sent: unknown[][] = [];
+    const lines: unknown[][][] = [];
+    for (const line of body) {
+      if (!Array.isArray(line)) {
+        const dictionary = line as { names?: string[]; kinds?: [string, string][] };
+        expect(Object.keys(dictionary).every((key) => key === 'names' || key === 'kinds')).toBe(true);
+        names.push(...(dictionary.names ?? []));
+        kinds.push(...(dictionary.kinds ?? []));
+        continue;
+      }
+      lines.push(line as unknown[][]);
+      for (const tuple of line as unknown[][]) {
+        const [id, ts, kind, agent, target, parent, causes = [], hidden = 0, metadata = null] = tuple as [string, number, number, number | null, number | null, number | string | null, (number | string)[]?, number?, unknown?];
+        const ref = (value: number | string): string => {
+          if (typeof value === 'string') return value;
+          expect(value).toBeLessThan(sent.length);
+          return sent[value]![0] as string;
+        };
+        expect(kinds[kind]).toBeDefined();
+        const name = (index: number | null) => (index === null ? null : names[index] ?? expect.fail(`name ${index} used before it was defined`));
+        sent.push([id, ts, kinds[kind]![0], kinds[kind]![1], name(agent), name(target), parent === null ? null : ref(parent), causes.map(ref), hidden, metadata]);
+      }
+    }
+    const tuples = [...sent].sort((a, b) => (a[1] as number) - (b[1] as number) || (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+    return { header, lines, tuples, sent, names, end: rest.at(-1) };
   };
 
   it('streams the task timeline as tuples, the same events as the default answer, then whole events by id', async () => {
@@ -61,7 +90,19 @@ describe('GET /v1/events?view=lean and ?ids=', () => {
       expect(answer.tuples.map((tuple) => tuple[0])).toEqual(full.events.map((event: { id: string }) => event.id));
       expect(answer.tuples.map((tuple) => tuple[8])).toEqual(full.events.map((event: { private?: boolean }) => (event.private ? 1 : 0)));
       expect(answer.lines.every((line) => line.length > 0 && line.length <= 2_000)).toBe(true);
-      if (query === '') expect(answer.lines.length).toBeGreaterThan(3);
+      if (query === '') {
+        expect(answer.lines.length).toBeGreaterThan(3);
+        // Each name is spelled once, and a parent sent earlier goes as its position, not its id.
+        expect(new Set(answer.names).size).toBe(answer.names.length);
+        const raw = answer.lines.flat();
+        const byPosition = raw.filter((tuple) => typeof tuple[5] === 'number').length;
+        expect(byPosition).toBeGreaterThan(raw.length * 0.9);
+        // Trailing defaults (no causes, not private, no metadata) are left off.
+        expect(raw.filter((tuple) => tuple.length === 6).length).toBeGreaterThan(raw.length / 2);
+        expect(answer.tuples.map((tuple) => tuple[6])).toEqual(full.events.map((event: { parent_event_id: string | null }) => event.parent_event_id));
+        expect(answer.tuples.map((tuple) => tuple[7])).toEqual(full.events.map((event: { causes: string[] }) => event.causes));
+        expect(answer.tuples.map((tuple) => tuple.slice(2, 6))).toEqual(full.events.map((event: { primitive: string; type: string; agent_id: string; target_id: string }) => [event.primitive, event.type, event.agent_id, event.target_id]));
+      }
     }
     expect((await served.json('/v1/events?task=task-big')).events.length).toBe(2 + 12 * 500 - 60);
   });

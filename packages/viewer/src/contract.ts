@@ -36,17 +36,71 @@ export interface LeanHeader {
 }
 
 /** The order of a lean tuple's fields (docs/serve.md); the header's `columns` must match it. */
-export const LEAN_COLUMNS = ['id', 'ts', 'primitive', 'type', 'agent_id', 'target_id', 'parent_event_id', 'causes', 'private', 'metadata'] as const;
+export const LEAN_COLUMNS = ['id', 'ts', 'kind', 'agent_id', 'target_id', 'parent_event_id', 'causes', 'private', 'metadata'] as const;
 
-type LeanTuple = [string, number, string, string, string | null, string | null, string | null, string[], 0 | 1, Record<string, unknown> | null];
+/** A parent or cause: the position of an event sent earlier in the answer, or an id. */
+type LeanRef = number | string;
+type LeanTuple = [string, number, number, number | null, number | null, LeanRef | null, LeanRef[]?, (0 | 1)?, (Record<string, unknown> | null)?];
+/** A line that adds to the answer's dictionaries, before the first tuples that use the new entries. */
+interface LeanDictionary {
+  names?: string[];
+  kinds?: [string, string][];
+}
 
 const NO_METADATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+const NO_CAUSES: string[] = [];
 
-export function fromLeanTuple(tuple: LeanTuple): WaterfallEvent {
-  const [id, ms, primitive, type, agent_id, target_id, parent_event_id, causes, hidden, metadata] = tuple;
-  const event: WaterfallEvent = { id, ms, primitive, type, agent_id, target_id, parent_event_id, causes, metadata: metadata ?? NO_METADATA };
-  if (hidden === 1) event.private = true;
-  return event;
+/**
+ * Reads the lines of a `view=lean` answer after its header: names and kinds come as indexes into
+ * dictionaries the answer builds as it goes, and a parent or cause sent earlier as its position.
+ */
+export class LeanDecoder {
+  /** The events in the order the answer sent them. */
+  readonly events: WaterfallEvent[] = [];
+  readonly #names: string[] = [];
+  readonly #kinds: [string, string][] = [];
+
+  /** Takes a parsed line; answers false for one that is neither tuples nor a dictionary. */
+  take(line: unknown): boolean {
+    if (Array.isArray(line)) {
+      for (const tuple of line) this.events.push(this.#event(tuple as LeanTuple));
+      return true;
+    }
+    const dictionary = line as LeanDictionary;
+    if (dictionary.names === undefined && dictionary.kinds === undefined) return false;
+    if (dictionary.names) for (const name of dictionary.names) this.#names.push(name);
+    if (dictionary.kinds) for (const kind of dictionary.kinds) this.#kinds.push(kind);
+    return true;
+  }
+
+  #event(tuple: LeanTuple): WaterfallEvent {
+    const [id, ms, kindIndex, agent, target, parent, causes, hidden, metadata] = tuple;
+    const kind = this.#kinds[kindIndex];
+    if (kind === undefined) throw Object.assign(new Error(`the server's lean event ${id} names kind ${kindIndex}, which its answer never defined`), { code: 'E_VIEWER' });
+    const event: WaterfallEvent = {
+      id, ms, primitive: kind[0], type: kind[1],
+      agent_id: agent === null ? null : this.#name(agent, id),
+      target_id: target === null ? null : this.#name(target, id),
+      parent_event_id: parent === null ? null : this.#ref(parent, id),
+      causes: causes === undefined || causes.length === 0 ? NO_CAUSES : causes.map((cause) => this.#ref(cause, id)),
+      metadata: metadata ?? NO_METADATA,
+    };
+    if (hidden === 1) event.private = true;
+    return event;
+  }
+
+  #name(index: number, id: string): string {
+    const name = this.#names[index];
+    if (name === undefined) throw Object.assign(new Error(`the server's lean event ${id} names name ${index}, which its answer never defined`), { code: 'E_VIEWER' });
+    return name;
+  }
+
+  #ref(ref: LeanRef, id: string): string {
+    if (typeof ref === 'string') return ref;
+    const earlier = this.events[ref];
+    if (earlier === undefined) throw Object.assign(new Error(`the server's lean event ${id} refers to position ${ref}, which its answer had not sent`), { code: 'E_VIEWER' });
+    return earlier.id;
+  }
 }
 
 export function toWaterfallEvent(event: TraceEventJson): WaterfallEvent {

@@ -1,5 +1,5 @@
 import type { CausalityNodeJson, CausalityResponse, EventsResponse, LeanHeader, TraceEventJson, WaterfallEvent } from './contract.js';
-import { LEAN_COLUMNS, fromLeanTuple, isFullEvent, toWaterfallEvent } from './contract.js';
+import { LEAN_COLUMNS, LeanDecoder, isFullEvent, toWaterfallEvent } from './contract.js';
 import { eventSummary } from './event-summary.js';
 import { layoutGraph } from './graph-layout.js';
 import { layoutWaterfall, type Grouping, type WaterfallLayout } from './waterfall-layout.js';
@@ -146,7 +146,7 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
   /** Reads a `view=lean` answer line by line as it arrives, so parsing keeps pace with the server. */
   const readLean = async (response: Response): Promise<{ loaded: WaterfallEvent[]; header: LeanHeader; bytes: number }> => {
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    const loaded: WaterfallEvent[] = [];
+    const decoder = new LeanDecoder();
     let header: LeanHeader | null = null;
     let expected: number | null = null;
     let buffer = '';
@@ -154,12 +154,10 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
     const take = (line: string): void => {
       if (line === '') return;
       const value = JSON.parse(line) as unknown;
-      if (Array.isArray(value)) {
-        for (const tuple of value) loaded.push(fromLeanTuple(tuple as Parameters<typeof fromLeanTuple>[0]));
-      } else if (header === null) {
+      if (header === null) {
         header = value as LeanHeader;
         if (header.columns.join(',') !== LEAN_COLUMNS.join(',')) throw Object.assign(new Error(`the server's lean events have the columns ${header.columns.join(', ')}; this viewer reads ${LEAN_COLUMNS.join(', ')}`), { code: 'E_VIEWER' });
-      } else expected = (value as { events: number }).events;
+      } else if (!decoder.take(value)) expected = (value as { events: number }).events;
     };
     for (;;) {
       const { value, done } = await reader.read();
@@ -172,6 +170,7 @@ export function startLayoutWorker(scope: { onmessage: ((message: MessageEvent<Wo
       buffer = buffer.slice(end + 1);
     }
     take(buffer);
+    const loaded = decoder.events;
     if (header === null || expected !== loaded.length) throw Object.assign(new Error(`the events' answer was cut short (${loaded.length} events read)`), { code: 'E_VIEWER' });
     return { loaded, header, bytes };
   };

@@ -8,8 +8,8 @@ import type { WorkerAnswer, WorkerRequest } from '../src/worker-protocol.js';
 
 const EVENTS_URL = 'http://viewer.test/v1/events?task=root';
 const leanAnswer = (): Response => {
-  const tuple = ['019a0000-0000-7000-8000-000000000001', Date.UTC(2025, 0, 1), 'ops', 'create_task', 'lead', 'root', null, [], 0, { title: 'Root' }];
-  const body = [{ query: {}, cursor: 'c1', columns: LEAN_COLUMNS }, [tuple], { end: true, events: 1 }].map((line) => JSON.stringify(line)).join('\n');
+  const tuple = ['019a0000-0000-7000-8000-000000000001', Date.UTC(2025, 0, 1), 0, 0, 1, null, [], 0, { title: 'Root' }];
+  const body = [{ query: {}, cursor: 'c1', columns: LEAN_COLUMNS }, { names: ['lead', 'root'], kinds: [['ops', 'create_task']] }, [tuple], { end: true, events: 1 }].map((line) => JSON.stringify(line)).join('\n');
   return new Response(`${body}\n`, { headers: { 'content-type': 'application/x-ndjson' } });
 };
 

@@ -46,21 +46,14 @@ const EVENT_SELECT = `e.seq, lower(hex(e.id)), e.ts, e.kind, e.agent, e.target, 
   lower(hex(e.causes)), e.idempotency_key, e.schema_version, e.metadata, e.private`;
 const EVENT_SOURCE = 'events e LEFT JOIN events p ON p.seq = e.parent';
 /**
- * A 16-byte id as uuid text, built by SQLite: JSON.parse then hands out flat strings, which hash and
- * compare faster in the projector's maps and sorts than ids joined from slices in JavaScript.
+ * The columns of a ParentSeqTuple as one JSON array, for reads that resolve parents themselves.
+ * The id comes as hex, which #rowsBySeq turns into uuid text (a flat string either way; splitting
+ * it in SQL doubled the cost of building the row). json_array builds all but the last two columns
+ * in one buffer, where `||` copied the growing row once per column (a third of a 10k-event walk);
+ * the metadata is stored JSON and goes in as it is, so JSON.parse gives exactly what parsing it
+ * alone would.
  */
-function uuidText(column: string): string {
-  const part = (from: number, length: number) => `substr(lower(hex(${column})), ${from}, ${length})`;
-  return [part(1, 8), part(9, 4), part(13, 4), part(17, 4), part(21, 12)].join(` || '-' || `);
-}
-
-/**
- * The columns of a ParentSeqTuple (the id as uuid text) as one JSON array, for reads that resolve
- * parents themselves. json_array builds all but the last two columns in one buffer, where `||`
- * copied the growing row once per column (a third of a 10k-event walk); the metadata is stored
- * JSON and goes in as it is, so JSON.parse gives exactly what parsing it alone would.
- */
-const EVENT_JSON_PARENT_SEQ = `rtrim(json_array(e.seq, ${uuidText('e.id')}, e.ts, e.kind, e.agent, e.target, e.session, e.parent,
+const EVENT_JSON_PARENT_SEQ = `rtrim(json_array(e.seq, lower(hex(e.id)), e.ts, e.kind, e.agent, e.target, e.session, e.parent,
   lower(hex(e.parent_id)), lower(hex(e.causes)), e.idempotency_key, e.schema_version), ']') || ',' || e.metadata || ',' || coalesce(e.private, 'null') || ']'`;
 /** Levels walked one statement each before the rest of a walk goes to one recursive query. */
 const MAX_LEVELS = 64;
@@ -673,7 +666,10 @@ export class SqliteTraceStore implements TraceStore {
       const [text] = this.#plucked<string | null>(sql`
         SELECT '[' || group_concat(${sql.raw(EVENT_JSON_PARENT_SEQ)}, ',') || ']'
         FROM events e WHERE e.seq IN (SELECT value FROM json_each(${chunk}))`);
-      if (text !== null && text !== undefined) yield JSON.parse(text) as ParentSeqTuple[];
+      if (text === null || text === undefined) continue;
+      const rows = JSON.parse(text) as ParentSeqTuple[];
+      for (const row of rows) row[1] = hexToId(row[1]);
+      yield rows;
     }
   }
 
