@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { median, percentile, round } from './lib/child.js';
+import { cpuTicks, stealPercent } from './lib/host-steal.js';
 import { VIEWER_TASK, writeViewerStore } from './lib/viewer-data.js';
 
 export async function runViewer({ quick = false, keep = false } = {}) {
@@ -104,10 +105,15 @@ export async function runViewer({ quick = false, keep = false } = {}) {
   let loadLongest = 0;
   let leafCount = 0;
   const bigTimings = [];
+  /** The share of the machine's CPU the host took during each big load. */
+  const bigSteal = [];
+  const runTicks = cpuTicks();
   for (let i = 0; i < plan.loads; i++) {
     leafLoads.push((await load(page, `/task/${leaf}`, 1)).first);
     leafCount = await page.evaluate(() => window.__traceViewer.counts.events);
+    const ticks = cpuTicks();
     const big = await load(page, `/task/${VIEWER_TASK}`, written.events);
+    bigSteal.push(stealPercent(ticks, cpuTicks()));
     bigLoads.push(big.first);
     bigTimings.push(big.timings);
     loadLongest = Math.max(loadLongest, ...(await page.evaluate(() => window.__benchLongTasks.map((task) => task.duration))), 0);
@@ -157,6 +163,7 @@ export async function runViewer({ quick = false, keep = false } = {}) {
   });
   await browser.close();
   server.kill('SIGTERM');
+  const runSteal = stealPercent(runTicks, cpuTicks());
 
   const sortedBig = [...bigLoads].sort((a, b) => a - b);
   const part = (name) => round(median(bigTimings.map((timings) => timings[name])), 0);
@@ -173,6 +180,9 @@ export async function runViewer({ quick = false, keep = false } = {}) {
     'viewer.first_render_max_ms': round(sortedBig.at(-1), 0),
     'viewer.first_render_breakdown': breakdown,
     'viewer.first_render_without_server_ms': round(median(bigLoads.map((ms, i) => ms - bigTimings[i].serverMs)), 0),
+    // Of each big load, in order; a load that lost CPU to the host is slow whatever the code does.
+    'viewer.first_render_steal_pct': bigSteal,
+    'viewer.run_steal_pct': runSteal,
     'viewer.first_render_leaf_ms': round(median(leafLoads), 0),
     'viewer.first_render_vs_leaf': round(median(bigLoads) / median(leafLoads), 2),
     'viewer.load_longest_task_ms': round(loadLongest, 1),
@@ -207,6 +217,7 @@ export async function runViewer({ quick = false, keep = false } = {}) {
     [`graph (${graphCounts.graphNodes.toLocaleString('en-US')} nodes) frame p50 / p95 / max`, `${graphFrames.p50_ms} / ${graphFrames.p95_ms} / ${graphFrames.max_ms} ms`, `${graphFrames.frames} frames, ${plan.gestures} gestures`],
     ['longest main-thread task after first render', `${results['viewer.after_load_longest_task_ms']} ms`, `${settled.length + waterfallFrames.long_tasks + graphFrames.long_tasks} long tasks`],
     ['longest main-thread task during loads', `${results['viewer.load_longest_task_ms']} ms`, ''],
+    ['CPU taken by the VM host during the big loads', bigSteal.includes(null) ? 'n/a' : `${median(bigSteal)}% median, ${Math.max(...bigSteal)}% max`, `whole run ${runSteal ?? 'n/a'}%`],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => String(row[c]).length)));
   const line = (row) => `| ${row.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ')} |`;

@@ -7,6 +7,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, round, runMeasure } from './lib/child.js';
+import { cpuTicks, stealPercent } from './lib/host-steal.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -49,6 +50,7 @@ const plan = quick
 // itself. Only our store runs above the plan's size; the baselines stay at it.
 plan.curve = scaleTo === null ? [] : [...new Set([3, 10].map((k) => k * plan.events).filter((n) => n < scaleTo).concat(scaleTo))].filter((n) => n > plan.events);
 const loadAtStart = loadavg().map((x) => round(x, 2));
+const ticksAtStart = cpuTicks();
 
 const work = mkdtempSync(join(tmpdir(), 'tracekernel-bench-'));
 const db = (name) => join(work, `${name}.db`);
@@ -187,10 +189,13 @@ const fmtCount = (x) => (typeof x === 'number' ? x.toLocaleString('en-US', { max
 // What each side of a tight loop kept, per second of the loop and its close (until durable or exported).
 const keptPerS = (r) => round((r.total - r.lost) / (r.calls / r.calls_per_s + r.close_ms / 1000));
 const loadAtEnd = loadavg().map((x) => round(x, 2));
+const runSteal = stealPercent(ticksAtStart, cpuTicks());
 const results = {
   quick,
   scale: scaleTo,
   load_average: { start: loadAtStart, end: loadAtEnd },
+  // The share of the machine's CPU time the VM host took during the run (/proc/stat steal).
+  host_steal_pct: runSteal,
   events: ingest.events,
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null, node: process.version },
@@ -370,7 +375,7 @@ if (curve.length > 1) {
   console.log(`|${gw.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of growth.slice(1)) console.log(`| ${row.map((cell, c) => String(cell).padEnd(gw[c])).join(' | ')} |`);
 }
-console.log(`\nload average (1, 5, 15 min): ${loadAtStart.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end`);
+console.log(`\nload average (1, 5, 15 min): ${loadAtStart.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end; CPU taken by the VM host: ${runSteal ?? 'n/a'}%`);
 console.log('\ntargets (issue 12):');
 for (const [name, { actual, met }] of Object.entries(results.targets)) console.log(`  ${met ? 'met   ' : 'MISSED'}  ${name}: ${actual ?? 'n/a'}`);
 for (const [name, { actual, met }] of Object.entries(results.moonshots)) console.log(`  ${met ? 'met   ' : 'not yet'} ${name}: ${actual ?? 'n/a'}`);
