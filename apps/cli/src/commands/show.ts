@@ -64,7 +64,8 @@ export default class Show extends TraceCommand<typeof Show> {
 
   async run(): Promise<TimelineJson | CausalityJson | undefined> {
     const { flags, args } = this;
-    const { isEventId, parseEventId, TraceError } = await import('@tracekernel/schema');
+    const { parseEventId, TraceError } = await import('@tracekernel/schema');
+    const { looksLikeUuid, resolveShowSubject } = await import('../show-subject.js');
     const projector = await import('@tracekernel/projector');
     const { TerminalOutput, printToTerminal } = await import('../terminal-output.js');
 
@@ -72,8 +73,6 @@ export default class Show extends TraceCommand<typeof Show> {
     if (args.id !== undefined && (flags.causality !== undefined || SUBJECT_FLAGS.some((flag) => flags[flag] !== undefined))) {
       await this.usageError(`give either <id> or one of --task, --agent, --channel, --causality, not both`);
     }
-    const looksLikeUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value.trim());
-    // Something shaped like a uuid that is not a uuidv7 is a mistyped event id, not a name.
     const asEventId = (value: string, field: string) => (looksLikeUuid(value) ? parseEventId(value, field) : undefined);
 
     // `trace stat` is rewritten to `trace show stat` (bin/run.js): when no name answers, it was a typo of a command.
@@ -107,32 +106,14 @@ export default class Show extends TraceCommand<typeof Show> {
     if (flags.channel !== undefined) query.channel = flags.channel.replace(/^#/, '');
 
     if (args.id !== undefined) {
-      const eventId = asEventId(args.id, 'id');
-      if (eventId !== undefined && isEventId(eventId)) {
-        if (flags.follow) await this.usageError('--follow follows a timeline: give a task, agent or channel, not an event');
-        return showCausality(eventId);
-      }
-      const name = args.id;
-      const candidates = await projector.resolveSubject(store, name, { includePrivate });
-      if (candidates.length === 0) {
+      const subject = await resolveShowSubject(store, args.id, includePrivate);
+      if (subject === null) {
         if (suggestion !== undefined) await notACommand(`, and nothing is named so in ${store.location}`);
-        throw new TraceError('E_NOT_FOUND', `nothing named "${name}" in ${store.location}: no task, agent, channel or event`);
+        throw new TraceError('E_NOT_FOUND', `nothing named "${args.id}" in ${store.location}: no task, agent, channel or event`);
       }
-      if (candidates.length > 1 && candidates.every((candidate) => candidate.kind === 'event')) {
-        await projector.resolveEventId(store, name, 'id', { includePrivate: true }); // throws E_AMBIGUOUS_ID, listing them
-      }
-      if (candidates.length > 1) {
-        const choices = candidates.map((candidate) =>
-          candidate.kind === 'event'
-            ? `an event (trace ${candidate.id})`
-            : `${candidate.kind === 'agent' ? 'an' : 'a'} ${candidate.kind} (trace --${candidate.kind} ${candidate.id})`,
-        );
-        throw new TraceError('E_AMBIGUOUS', `"${name}" is ambiguous: it is ${choices.join(', ')}`);
-      }
-      const [subject] = candidates;
-      if (subject!.kind === 'event' && flags.follow) await this.usageError('--follow follows a timeline: give a task, agent or channel, not an event');
-      if (subject!.kind === 'event') return showCausality(subject!.id);
-      query[subject!.kind] = subject!.id;
+      if (subject.kind === 'event' && flags.follow) await this.usageError('--follow follows a timeline: give a task, agent or channel, not an event');
+      if (subject.kind === 'event') return showCausality(subject.id);
+      query[subject.kind] = subject.id;
     }
 
     const timeOptions = (flag: string) => ({ flag, ...(query.agent === undefined ? {} : { agent: query.agent }) });
