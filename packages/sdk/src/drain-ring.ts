@@ -7,6 +7,11 @@ import { decodeEvent } from './wire-format.js';
  * enough that the decoded events die young instead of burdening the garbage collector.
  */
 const GROUP_SIZE = 16_384;
+/**
+ * Bytes of records per group commit, whatever their number: with large events, 16,384 of them
+ * decoded at once would be the writer's whole heap (its limit is writerHeapLimitMb).
+ */
+export const GROUP_BYTES = 8 * 1024 * 1024;
 
 /** Who may free records of the ring (Control.OWNER). */
 export const Owner = { WORKER: 0, WORKER_COMMITTING: 1, AGENT: 2 } as const;
@@ -25,7 +30,7 @@ function count(ring: RingConsumer, counts: SinkCounts): void {
  */
 export async function drainRing(ring: RingConsumer, sink: EventSink): Promise<boolean> {
   for (;;) {
-    const records = ring.read(GROUP_SIZE);
+    const records = ring.read(GROUP_SIZE, GROUP_BYTES);
     if (records.length === 0) return true;
     const counts = await sink.write(records.map(decodeEvent));
     if (Atomics.compareExchange(ring.control, Control.OWNER, Owner.WORKER, Owner.WORKER_COMMITTING) !== Owner.WORKER) return false;
@@ -52,7 +57,7 @@ export function takeOverRing(control: Int32Array): void {
 /** The agent thread's drain, for when the worker is dead or stuck: it spools, synchronously. */
 export function spoolRing(ring: RingConsumer, sink: EventSink): void {
   for (;;) {
-    const records = ring.read(GROUP_SIZE);
+    const records = ring.read(GROUP_SIZE, GROUP_BYTES);
     if (records.length === 0) return;
     count(ring, sink.spool(records.map((record) => decodeEvent(record).event)));
     ring.commit(records.length);

@@ -141,10 +141,14 @@ export class RingConsumer extends RingView {
     this.#tail = Atomics.load(this.control, Control.TAIL);
   }
 
-  /** Reads up to `max` of the records published so far, without freeing their space. */
-  read(max: number): string[] {
+  /**
+   * Reads up to `max` of the records published so far, and no more than `maxBytes` of them (but
+   * always the first), without freeing their space.
+   */
+  read(max: number, maxBytes = Infinity): string[] {
     const records: string[] = [];
     let available = Atomics.load(this.control, Control.USED) - this.#unfreed;
+    let bytes = 0;
     while (available > 0 && records.length < max) {
       const tail = this.capacity - this.#tail;
       if (tail < 4 || this.view.getUint32(this.#tail) === WRAP) {
@@ -154,6 +158,8 @@ export class RingConsumer extends RingView {
         continue;
       }
       const length = this.view.getUint32(this.#tail);
+      if (records.length > 0 && bytes + length > maxBytes) break;
+      bytes += length;
       const start = this.#tail + 4;
       records.push(Buffer.from(this.data.buffer, this.data.byteOffset + start, length).toString('utf8'));
       this.#tail = (start + length) % this.capacity;

@@ -32,6 +32,20 @@ describe('the shared ring', () => {
     expect(() => producer.tryWrite('x'.repeat(40))).toThrow(/40 bytes exceeds the largest event the writer buffer takes, 28 bytes \(half of bufferBytes 64\)/);
   });
 
+  it('stops a read at its byte budget, but always reads at least one record', () => {
+    const memory = allocateRing(1024);
+    const producer = new RingProducer(memory);
+    for (const record of ['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40), 'd'.repeat(200)]) expect(producer.tryWrite(record)).toBe(true);
+    const consumer = new RingConsumer(memory);
+    // 100 bytes: two 40-byte records fit, the third would pass the budget.
+    expect(consumer.read(10, 100).map((record) => record[0])).toEqual(['a', 'b']);
+    // A record larger than the budget on its own still comes out, alone.
+    expect(consumer.read(10, 10).map((record) => record[0])).toEqual(['c']);
+    expect(consumer.read(10, 10).map((record) => record.length)).toEqual([200]);
+    consumer.commit(4);
+    expect(Atomics.load(consumer.control, Control.USED)).toBe(0);
+  });
+
   it('lets a new consumer take over after the last commit', () => {
     const memory = allocateRing(1024);
     const producer = new RingProducer(memory);

@@ -36,6 +36,31 @@ describe('dictionaries', () => {
     }
   });
 
+  it('more distinct names than the store keeps in memory: each is stored once and read back as itself', async () => {
+    // One target per task, past the 65,536 names a store caches, then the first tasks again:
+    // their ids come back from the table, not from a second row.
+    const tasks = 70_000;
+    const event = (i: number, task: number) => prepare({ primitive: 'spawn', type: 'wake', ts: minute(0) + i, agent_id: `agent-${i % 7}`, target_id: `task-${task}` });
+    for (let from = 0; from < tasks; from += 10_000) {
+      t.store.appendSync(Array.from({ length: 10_000 }, (_, i) => event(from + i, from + i)));
+    }
+    const again = Array.from({ length: 100 }, (_, i) => event(tasks + i, i));
+    t.store.appendSync(again);
+
+    const read = await t.store.query({ targets: ['task-0', 'task-69999', 'task-99'] });
+    expect(read.map((e) => [e.target_id, e.agent_id])).toEqual([
+      ['task-0', 'agent-0'], ['task-99', 'agent-1'], ['task-69999', 'agent-6'], ['task-0', 'agent-0'], ['task-99', 'agent-1'],
+    ]);
+    const latest = await t.store.query({ order: 'desc', limit: 3 });
+    expect(latest.map((e) => e.target_id)).toEqual(['task-99', 'task-98', 'task-97']);
+    const raw = new Database(t.path, { readonly: true });
+    try {
+      expect(raw.prepare('SELECT count(*), count(DISTINCT name) FROM names').raw().get()).toEqual([tasks + 7, tasks + 7]);
+    } finally {
+      raw.close();
+    }
+  });
+
   it('a batch that fails part-way stores nothing, and forgets the names it had added', async () => {
     const known = t.emit({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'known' });
     const good = prepare({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'new-agent', session_id: 'new-session' });

@@ -14,6 +14,7 @@ import type {
 } from '../trace-store.js';
 import type { EventTuple, ParentSeqTuple, SqliteDatabase } from './sqlite-database.js';
 import { isBusy, toTraceError } from './sqlite-errors.js';
+import { NameCache } from './name-cache.js';
 import { EventChainWriter, chainRecord, rechain } from './sqlite-event-chain.js';
 import { inTimeOrder } from './sqlite-time-order.js';
 import { verifySqliteStore } from './sqlite-verify.js';
@@ -65,6 +66,8 @@ const MAX_BUSY_RETRIES = 50;
 const PAGE_SIZE = 16_384;
 /** Parents are usually recent, so a bounded map of recent ids saves most parent lookups. */
 const RECENT_IDS = 1 << 16;
+/** Names kept in memory (about 10 MB at most); see NameCache. */
+const CACHED_NAMES = 1 << 16;
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -83,8 +86,7 @@ export class SqliteTraceStore implements TraceStore {
   readonly #db: Kysely<SqliteDatabase>;
   readonly #linkFields: Map<string, string>;
   readonly #writable: boolean;
-  readonly #nameIds = new Map<string, number>();
-  readonly #names = new Map<number, string>();
+  readonly #names = new NameCache(CACHED_NAMES);
   readonly #kindIds = new Map<string, number>();
   readonly #kinds = new Map<number, { primitive: string; type: string }>();
   #recentSeqs = new Map<string, number>();
@@ -198,6 +200,7 @@ export class SqliteTraceStore implements TraceStore {
   appendSync(events: Iterable<PreparedEvent>): AppendResult[] {
     if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
     const statements = (this.#statements ??= this.prepareWriteStatements());
+    this.#names.trim();
     const addedNames: string[] = [];
     const addedKinds: string[] = [];
     const batchSeqs = new Map<string, number>();
@@ -263,7 +266,7 @@ export class SqliteTraceStore implements TraceStore {
         return results;
       } catch (error) {
         // The rollback took the new names, kinds and rows with it: forget their ids.
-        for (const name of addedNames.splice(0)) this.#forgetName(name);
+        for (const name of addedNames.splice(0)) this.#names.forget(name);
         for (const kind of addedKinds.splice(0)) this.#forgetKind(kind);
         batchSeqs.clear();
         throw error;
@@ -310,12 +313,12 @@ export class SqliteTraceStore implements TraceStore {
 
   #nameIdForWrite(name: string | null, added: string[]): number | null {
     if (name === null) return null;
-    const cached = this.#nameIds.get(name);
+    const cached = this.#names.idOf(name);
     if (cached !== undefined) return cached;
     const statements = this.#statements!;
     if (statements.insertName.run(name).changes > 0) added.push(name);
     const id = (statements.selectName.get(name) as { id: number }).id;
-    this.#rememberName(id, name);
+    this.#names.remember(id, name);
     return id;
   }
 
@@ -331,21 +334,10 @@ export class SqliteTraceStore implements TraceStore {
     return id;
   }
 
-  #rememberName(id: number, name: string): void {
-    this.#nameIds.set(name, id);
-    this.#names.set(id, name);
-  }
-
   #forgetKind(key: string): void {
     const id = this.#kindIds.get(key);
     this.#kindIds.delete(key);
     if (id !== undefined) this.#kinds.delete(id);
-  }
-
-  #forgetName(name: string): void {
-    const id = this.#nameIds.get(name);
-    this.#nameIds.delete(name);
-    if (id !== undefined) this.#names.delete(id);
   }
 
   // ---- running reads --------------------------------------------------------------------------
@@ -398,15 +390,16 @@ export class SqliteTraceStore implements TraceStore {
   // ---- dictionaries for reading ----------------------------------------------------------------
 
   async #nameId(name: string): Promise<number | undefined> {
-    const cached = this.#nameIds.get(name);
+    const cached = this.#names.idOf(name);
     if (cached !== undefined) return cached;
     const [row] = this.#all(this.#db.selectFrom('names').select('id').where('name', '=', name));
-    if (row) this.#rememberName(row.id, name);
+    if (row) this.#names.remember(row.id, name);
     return row?.id;
   }
 
   /** Names and kinds only grow, so anything unknown is loaded once, by id. */
   #loadDictionaries(rows: readonly (EventTuple | ParentSeqTuple)[]): void {
+    this.#names.trim();
     const missingNames = new Set<number>();
     let missingKind = false;
     const need = (id: number | null) => {
@@ -426,7 +419,7 @@ export class SqliteTraceStore implements TraceStore {
     }
     if (missingNames.size > 0) {
       const lookup = this.#sqlite.prepare('SELECT id, name FROM names WHERE id IN (SELECT value FROM json_each(?))');
-      for (const name of lookup.all(JSON.stringify([...missingNames])) as Array<{ id: number; name: string }>) this.#rememberName(name.id, name.name);
+      for (const name of lookup.all(JSON.stringify([...missingNames])) as Array<{ id: number; name: string }>) this.#names.remember(name.id, name.name);
     }
   }
 
@@ -447,9 +440,9 @@ export class SqliteTraceStore implements TraceStore {
       ts,
       primitive: kind.primitive,
       type: kind.type,
-      agent_id: agent === null ? null : this.#names.get(agent)!,
-      target_id: target === null ? null : this.#names.get(target)!,
-      session_id: session === null ? null : this.#names.get(session)!,
+      agent_id: agent === null ? null : this.#names.nameOf(agent)!,
+      target_id: target === null ? null : this.#names.nameOf(target)!,
+      session_id: session === null ? null : this.#names.nameOf(session)!,
       parent_event_id: parent,
       causes: causes === '' ? [] : hexToIds(causes),
       idempotency_key: idempotencyKey,
