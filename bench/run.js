@@ -231,6 +231,8 @@ const results = {
   'emit.otel_tight_kept_per_s': keptPerS(otelTight),
   'query.timeline_p50_ms': queries.timeline.p50,
   'query.timeline_p99_ms': queries.timeline.p99,
+  'query.timeline_p99_events': queries.timeline.size_p99,
+  'query.timeline_rows_floor_p99_ms': queries.timeline_rows_floor?.p99 ?? null,
   'query.naive_timeline_p50_ms': queries.naive_timeline.p50,
   'query.naive_timeline_p99_ms': queries.naive_timeline.p99,
   'query.naive_full_timeline_p50_ms': queries.naive_full_timeline?.p50 ?? null,
@@ -342,6 +344,9 @@ const rows = [
   ['  calls/s vs the durable ingest rate', '', `ingest ${fmt(ingest.events_per_s)}`, `${fmt(ratio(emitTight.calls_per_s, ingest.events_per_s), 2)}×`],
   [`task timeline p50 / p99 ms (${fmt(queries.timeline.n)} tasks, ${fmt(queries.timeline.mean_size, 1)} events each)`, `${fmt(queries.timeline.p50, 2)} / ${fmt(queries.timeline.p99, 2)}`,
     `naive ${fmt(queries.naive_timeline.p50, 2)} / ${fmt(queries.naive_timeline.p99, 2)}`, `${speedup(queries.timeline.p99, queries.naive_timeline.p99)} (p99)`],
+  ...(queries.timeline_rows_floor ? [[
+    `  floor: the same rows by seq, metadata parsed, nothing else (${fmt(queries.timeline.size_p50)} / ${fmt(queries.timeline.size_p99)} events at p50 / p99)`,
+    `${fmt(queries.timeline_rows_floor.p50, 2)} / ${fmt(queries.timeline_rows_floor.p99, 2)}`, '', `${fmt(ratio(queries.timeline.p99, queries.timeline_rows_floor.p99), 2)}× the floor (p99)`]] : []),
   [`  naive answers less: own events + parent_event_id only (${fmt(queries.naive_timeline.mean_size, 1)} events each)`, '', '', ''],
   ...(queries.naive_full_timeline ? [[
     `  closest naive equivalent: + subtasks via metadata scan (${fmt(queries.naive_full_timeline.n)} tasks, ${fmt(queries.naive_full_timeline.mean_size, 1)} events each; no fan-in)`,

@@ -3,6 +3,7 @@
 // Either side may be a SQLite file or a PostgreSQL URL (then --tk-manifest and --naive-manifest
 // say where its ingest left the manifest).
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import * as projector from '@tracekernel/projector';
 import { openStoreAt } from '@tracekernel/store';
@@ -33,14 +34,19 @@ async function time(fn) {
 async function latencies(n, fn, warmup = Math.min(20, n)) {
   for (let i = 0; i < warmup; i++) await fn(n - 1 - i);
   const ms = [];
-  let size = 0;
+  const sizes = [];
   for (let i = 0; i < n; i++) {
     const t = await time(() => fn(i));
     ms.push(t.ms);
-    size += t.result;
+    sizes.push(t.result);
   }
   ms.sort((a, b) => a - b);
-  return { n, p50: round(percentile(ms, 50), 3), p99: round(percentile(ms, 99), 3), max: round(ms.at(-1), 3), mean_size: round(size / n, 1) };
+  const size = sizes.reduce((sum, one) => sum + one, 0);
+  sizes.sort((a, b) => a - b);
+  return {
+    n, p50: round(percentile(ms, 50), 3), p99: round(percentile(ms, 99), 3), max: round(ms.at(-1), 3),
+    mean_size: round(size / n, 1), size_p50: percentile(sizes, 50), size_p99: percentile(sizes, 99),
+  };
 }
 
 // ---- naive schema: the same questions in plain SQL on text ids ---------------------------------
@@ -112,6 +118,28 @@ async function naivePostgres(url) {
   };
 }
 
+async function timelineRowsFloor() {
+  const db = new Database(tkPath, { readonly: true });
+  db.pragma('mmap_size = 1073741824');
+  const seqsOf = db.prepare("SELECT seq FROM events WHERE id IN (SELECT unhex(value, '-') FROM json_each(?)) ORDER BY seq").pluck();
+  // The columns an answer needs, the id as hex text (a Buffer per blob costs more), as arrays.
+  const rowsBySeq = db.prepare(`
+    SELECT seq, lower(hex(id)), ts, kind, agent, target, session, parent, metadata
+    FROM events WHERE seq IN (SELECT value FROM json_each(?))`).raw();
+  const answers = [];
+  for (const task of subjects.tasks) {
+    const { entries } = await projector.timeline(store, { task });
+    answers.push(JSON.stringify(seqsOf.all(JSON.stringify(entries.map((entry) => entry.event.id)))));
+  }
+  const floor = await latencies(count, async (i) => {
+    const rows = rowsBySeq.all(answers[i]);
+    for (const row of rows) row[8] = JSON.parse(row[8]);
+    return rows.length;
+  });
+  db.close();
+  return floor;
+}
+
 /** A task's events and everything they caused: what the projector's task timeline shows, minus subtasks (the naive schema cannot find them without a scan). */
 async function naiveTaskTimeline(task) {
   const own = await naive.targetEvents(task);
@@ -134,6 +162,10 @@ const naiveFullCount = Math.min(count, Number(naiveFullCountArg));
 const out = { events: tkManifest.events, count, reps, naive_full_count: naive?.fullTimeline ? naiveFullCount : 0 };
 
 out.timeline = await latencies(count, async (i) => (await projector.timeline(store, { task: subjects.tasks[i] })).entries.length);
+// What reading a timeline's rows costs at all: the events of each answer, fetched by seq through
+// plain better-sqlite3 with their metadata parsed, and nothing else (no walk, no order, no
+// objects built). No store that returns whole timelines can go below it.
+if (!isPostgresUrl(tkPath)) out.timeline_rows_floor = await timelineRowsFloor();
 if (naive) out.naive_timeline = await latencies(count, async (i) => (await naiveTaskTimeline(subjects.tasks[i])).length);
 // A scan per question, so only the first few subjects, without a warm-up of their own.
 if (naive?.fullTimeline) {
