@@ -11,7 +11,7 @@ const GROUP_SIZE = 16_384;
  * Bytes of records per group commit, whatever their number: with large events, 16,384 of them
  * decoded at once would be the writer's whole heap (its limit is writerHeapLimitMb).
  */
-export const GROUP_BYTES = 8 * 1024 * 1024;
+const GROUP_BYTES = 8 * 1024 * 1024;
 
 /** Who may free records of the ring (Control.OWNER). */
 export const Owner = { WORKER: 0, WORKER_COMMITTING: 1, AGENT: 2 } as const;

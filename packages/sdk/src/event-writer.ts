@@ -39,7 +39,6 @@ function spoolEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { XDG_STATE_HOME: env.XDG_STATE_HOME, HOME: env.HOME };
 }
 
-
 /**
  * The writer thread's old-generation limit. Without one, V8 sizes a worker's heap from the
  * machine's memory (gigabytes here) and collects so lazily that a long ingest's resident memory
@@ -48,9 +47,10 @@ function spoolEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * to half the ring), decoded to a few times its size, and the store's bounded caches. The limit
  * leaves several times that, and grows with the ring for writers given a larger one.
  */
-export function writerHeapLimitMb(bufferBytes: number): number {
+function writerHeapLimitMb(bufferBytes: number): number {
   return 256 + Math.ceil((4 * bufferBytes) / (1024 * 1024));
 }
+
 /**
  * The agent-side half of the writer: encodes events into shared memory and leaves the store to a
  * worker thread. If that thread dies or is stuck at exit, this thread takes the ring over and
