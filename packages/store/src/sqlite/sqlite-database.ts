@@ -36,6 +36,12 @@ export type EventTuple = [
   number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, string, number | null,
 ];
 
+/** An EventTuple read as JSON (EVENT_JSON): ids as hex in either case, the metadata parsed. */
+export type ParsedEventTuple = [
+  number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, TraceEvent['metadata'],
+  number | null,
+];
+
 /**
  * The same with the id as uuid text, the parent as stored (its seq, or when it arrived late its hex
  * id) and the metadata already parsed: [seq, id, ts, kind, agent, target, session, parent seq, parent id, causes,

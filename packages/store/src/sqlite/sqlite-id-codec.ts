@@ -39,7 +39,8 @@ const UUID_POSITIONS = Uint8Array.from({ length: 32 }, (_, digit) => digit + (di
 const uuidScratch = Buffer.alloc(36, '-');
 
 /**
- * 32 lower-case hex digits (as SQLite's lower(hex(id)) gives them), from `offset`, to the uuid form.
+ * 32 hex digits from `offset`, to the uuid form in lower case (SQLite's hex() gives upper case; OR
+ * 0x20 lower-cases A-F and leaves the digits as they are).
  * Written into one buffer and read out as one flat string: joining five slices made about 400 bytes
  * of short-lived strings per id, a third of the garbage of an agent's latest 100 events (and so of
  * the young-generation collections that set that read's p99), and a joined string is flattened
@@ -48,7 +49,7 @@ const uuidScratch = Buffer.alloc(36, '-');
 export function hexToId(hex: string, offset = 0): string {
   // Too short to be an id (a damaged row `trace verify` names): shown as it is.
   if (hex.length < offset + 32) return hex.slice(offset);
-  for (let digit = 0; digit < 32; digit++) uuidScratch[UUID_POSITIONS[digit]!] = hex.charCodeAt(offset + digit);
+  for (let digit = 0; digit < 32; digit++) uuidScratch[UUID_POSITIONS[digit]!] = hex.charCodeAt(offset + digit) | 0x20;
   return uuidScratch.toString('latin1', 0, 36);
 }
 

@@ -1,12 +1,15 @@
-import type { EventTuple } from './sqlite-database.js';
+import type { EventTuple, ParsedEventTuple } from './sqlite-database.js';
+
+type Row = EventTuple | ParsedEventTuple;
 
 /**
  * Puts rows read in ts order (ascending, or descending when `desc`) in (ts, id) order, in place:
- * only runs of rows tied on ts are sorted. Ids are lower-case hex, which sorts as the stored blobs do.
+ * only runs of rows tied on ts are sorted. Ids are hex, which sorts as the stored blobs do as long as
+ * the rows of one run share a case (each run comes from one read).
  */
-export function inTimeOrder(rows: EventTuple[], desc: boolean): void {
+export function inTimeOrder(rows: Row[], desc: boolean): void {
   const sign = desc ? -1 : 1;
-  const byId = (a: EventTuple, b: EventTuple) => (a[1] < b[1] ? -sign : a[1] > b[1] ? sign : 0);
+  const byId = (a: Row, b: Row) => (a[1] < b[1] ? -sign : a[1] > b[1] ? sign : 0);
   for (let start = 0; start < rows.length; ) {
     let end = start + 1;
     while (end < rows.length && rows[end]![2] === rows[start]![2]) end++;
