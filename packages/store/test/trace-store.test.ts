@@ -341,17 +341,18 @@ describe.each(DIALECTS)('%s store', (dialect) => {
     });
 
     it('finds effects through causes alike before and after a large walk stops probing the causes index', async () => {
-      // 200 chains of 15 links under one root, each link also causing a side event parented
-      // elsewhere: the walk probes more ids than event_causes has rows, and reads the rest of the
-      // fan-in from memory.
+      // 200 chains of 25 links under one root, every fifth link also causing a side event
+      // parented elsewhere: past its 20th level the walk has probed more than twice as many ids
+      // as event_causes has rows, and reads the rest of the fan-in from memory.
       const elsewhere = prepare({ primitive: 'spawn', type: 'wake', ts: minute(0), agent_id: 'x' });
       const root = prepare({ primitive: 'spawn', type: 'wake', ts: minute(1), agent_id: 'a' });
       const events = [elsewhere, root];
       for (let chain = 0; chain < 200; chain++) {
         let link = root;
-        for (let depth = 0; depth < 15; depth++) {
+        for (let depth = 0; depth < 25; depth++) {
           link = prepare({ primitive: 'spawn', type: 'sleep', ts: minute(2) + depth * 1_000 + chain, agent_id: 'a', parent_event_id: link.event.id });
           events.push(link);
+          if (depth % 5 !== 0) continue;
           events.push(prepare({ primitive: 'spawn', type: 'sleep', ts: minute(2) + depth * 1_000 + chain, agent_id: 'b', parent_event_id: elsewhere.event.id, causes: [link.event.id] }));
         }
       }

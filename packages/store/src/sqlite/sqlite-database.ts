@@ -30,13 +30,13 @@ export interface SqliteDatabase {
 
 /**
  * An event as read: [seq, id, ts, kind, agent, target, session, parent id, causes, idempotency_key,
- * schema_version, metadata, private], ids as lower-case hex ('' for none), names and kind as dictionary ids.
+ * schema_version, metadata, private], ids as hex as SQLite's hex() gives it (upper case; '' for none), names and kind as dictionary ids.
  */
 export type EventTuple = [
   number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, string, number | null,
 ];
 
-/** An EventTuple read as JSON (EVENT_JSON): ids as hex in either case, the metadata parsed. */
+/** An EventTuple read as JSON (EVENT_JSON): the metadata parsed. */
 export type ParsedEventTuple = [
   number, string, number, number, number | null, number | null, number | null, string, string, string | null, number, TraceEvent['metadata'],
   number | null,

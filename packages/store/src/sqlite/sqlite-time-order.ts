@@ -4,8 +4,8 @@ type Row = EventTuple | ParsedEventTuple;
 
 /**
  * Puts rows read in ts order (ascending, or descending when `desc`) in (ts, id) order, in place:
- * only runs of rows tied on ts are sorted. Ids are hex, which sorts as the stored blobs do as long as
- * the rows of one run share a case (each run comes from one read).
+ * only runs of rows tied on ts are sorted. Ids are hex from SQLite's hex() (upper case), which sorts
+ * as the stored blobs do.
  */
 export function inTimeOrder(rows: Row[], desc: boolean): void {
   const sign = desc ? -1 : 1;
