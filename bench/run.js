@@ -243,6 +243,7 @@ const results = {
   'query.naive_agent_since_p99_ms': queries.naive_agent_since.p99,
   'query.causality_10k_ms': value(queries.causality_10k.median),
   'query.naive_causality_10k_ms': queries.naive_causality_10k.median,
+  'query.causality_rows_floor_ms': queries.causality_rows_floor?.median ?? null,
   'query.ancestors_500_ms': value(queries.ancestors_500.median),
   'query.naive_ancestors_500_ms': queries.naive_ancestors_500.median,
   'walk.baseline_select_ms': walk?.baseline_select.median_ms ?? null,
@@ -354,6 +355,9 @@ const rows = [
     `naive ${fmt(queries.naive_full_timeline.p50, 1)} / ${fmt(queries.naive_full_timeline.p99, 1)}`, `${speedup(queries.timeline_same_subjects.p99, queries.naive_full_timeline.p99)} (p99 = max of ${fmt(queries.naive_full_timeline.n)})`]] : []),
   [`agent since, limit 100 p50 / p99 ms (${fmt(queries.agent_since.n)})`, `${fmt(queries.agent_since.p50, 2)} / ${fmt(queries.agent_since.p99, 2)}`, `naive ${fmt(queries.naive_agent_since.p50, 2)} / ${fmt(queries.naive_agent_since.p99, 2)}`, `${speedup(queries.agent_since.p99, queries.naive_agent_since.p99)} (p99)`],
   [`causality tree (${fmt(queries.causality_10k.nodes)} nodes) ms (median of ${fmt(queries.causality_10k.reps)})`, fmt(queries.causality_10k.median, 1), `naive ${fmt(queries.naive_causality_10k.median, 1)}`, speedup(queries.causality_10k.median, queries.naive_causality_10k.median)],
+  ...(queries.causality_rows_floor?.median !== undefined ? [[
+    `  floor: the tree's ${fmt(queries.causality_rows_floor.rows)} rows by seq, metadata parsed, nothing else`,
+    fmt(queries.causality_rows_floor.median, 1), '', `${fmt(ratio(queries.causality_10k.median, queries.causality_rows_floor.median), 2)}× the floor`]] : []),
   [`ancestors (chain of ${fmt(queries.ancestors_500.chain)}) ms`, fmt(queries.ancestors_500.median, 2), `naive ${fmt(queries.naive_ancestors_500.median, 2)}`, speedup(queries.ancestors_500.median, queries.naive_ancestors_500.median)],
   ...(walk === null ? [] : [['descendants', 'store.descendants'], ['timeline', 'timeline()'], ['causality', 'causality()'], ['http_events', 'GET /v1/events?task=']]).map(([key, label]) => [
     `${fmt(walk.rows[key])}-event task walk: ${label} ms (median of ${walk.reps})`, fmt(walk[key].median_ms),

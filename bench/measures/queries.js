@@ -118,25 +118,30 @@ async function naivePostgres(url) {
   };
 }
 
-async function timelineRowsFloor() {
+/** The floor's reader: seqs of ids, and rows by seq with the columns an answer needs (ids as hex text: a Buffer per blob costs more), as arrays. */
+function rowsFloorReader() {
   const db = new Database(tkPath, { readonly: true });
   db.pragma('mmap_size = 1073741824');
   const seqsOf = db.prepare("SELECT seq FROM events WHERE id IN (SELECT unhex(value, '-') FROM json_each(?)) ORDER BY seq").pluck();
-  // The columns an answer needs, the id as hex text (a Buffer per blob costs more), as arrays.
   const rowsBySeq = db.prepare(`
     SELECT seq, lower(hex(id)), ts, kind, agent, target, session, parent, metadata
     FROM events WHERE seq IN (SELECT value FROM json_each(?))`).raw();
+  return { seqs: (ids) => seqsOf.all(JSON.stringify(ids)), rowsBySeq, close: () => db.close() };
+}
+
+async function timelineRowsFloor() {
+  const { seqs, rowsBySeq, close } = rowsFloorReader();
   const answers = [];
   for (const task of subjects.tasks) {
     const { entries } = await projector.timeline(store, { task });
-    answers.push(JSON.stringify(seqsOf.all(JSON.stringify(entries.map((entry) => entry.event.id)))));
+    answers.push(JSON.stringify(seqs(entries.map((entry) => entry.event.id))));
   }
   const floor = await latencies(count, async (i) => {
     const rows = rowsBySeq.all(answers[i]);
     for (const row of rows) row[8] = JSON.parse(row[8]);
     return rows.length;
   });
-  db.close();
+  close();
   return floor;
 }
 
@@ -206,6 +211,28 @@ await guarded('causality_10k', async () => {
   const { runs, result } = await repeat(reps, () => projector.causality(store, tkManifest.subtreeRoot, catalog));
   return { median: round(median(runs), 1), min: round(Math.min(...runs), 1), nodes: countNodes(result.root), reps, via: 'projector.causality' };
 });
+// What reading the tree's rows costs at all, as for the timeline: its events by seq, metadata
+// parsed, nothing else (no walk to find them, no tree).
+if (!isPostgresUrl(tkPath) && out.causality_10k.error === undefined) {
+  await guarded('causality_rows_floor', async () => {
+    const tree = await projector.causality(store, tkManifest.subtreeRoot, catalog);
+    const ids = [];
+    const collect = (node) => {
+      ids.push(node.event.id);
+      for (const child of node.children) collect(child);
+    };
+    collect(tree.root);
+    const { seqs, rowsBySeq, close } = rowsFloorReader();
+    const answer = JSON.stringify(seqs(ids));
+    const { runs, result } = await repeat(reps, () => {
+      const rows = rowsBySeq.all(answer);
+      for (const row of rows) row[8] = JSON.parse(row[8]);
+      return rows.length;
+    });
+    close();
+    return { median: round(median(runs), 1), min: round(Math.min(...runs), 1), rows: result, reps };
+  });
+}
 if (naive) {
   const naiveCausalityRuns = [];
   let naiveCausalitySize = 0;
