@@ -140,6 +140,63 @@ describe('the store itself', () => {
     expect((await temp.store.query({})).length).toBe(3);
   });
 
+  // A batch of 1,024 or more lifts the events' INSERT trigger inside its own transaction (it costs the
+  // store's own inserts a statement journal); these hold that to what the trigger promised.
+  describe('a large batch', () => {
+    const guardSql = (db: Database.Database) =>
+      db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'events_keep_existing_rows'").pluck().get();
+    const batch = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => prepare({ primitive: 'spawn', type: 'wake', ts: minute(from + i), agent_id: `agent-${i % 7}` }));
+
+    it('skips repeats as a small one does, and leaves the trigger as it was', async () => {
+      const raw = new Database(temp.path, { readonly: true });
+      try {
+        const before = guardSql(raw);
+        expect(before).toContain('RAISE(IGNORE)');
+        // The schema's version moves only when the trigger was lifted: this batch takes that path.
+        const schemaVersion = () => raw.pragma('schema_version', { simple: true }) as number;
+        const version = schemaVersion();
+        const events = batch(1_100, 10);
+        const [first] = (await temp.store.query({ agent: 'alice', limit: 2 })).filter((e) => e.idempotency_key);
+        const repeatKey = prepare({ primitive: 'ops', type: 'create_task', ts: minute(5_000), agent_id: 'carol', target_id: 'task-9', idempotency_key: 'sub-1', metadata: { title: 'again' } });
+        const results = await temp.store.append([...events, events[3]!, repeatKey]);
+        expect(results.filter((result) => result.inserted)).toHaveLength(1_100);
+        expect(results.slice(1_100)).toEqual([{ id: events[3]!.event.id, inserted: false }, { id: first!.id, inserted: false }]);
+        expect(schemaVersion()).toBeGreaterThan(version);
+        expect(await temp.store.append(events)).toEqual(events.map((e) => ({ id: e.event.id, inserted: false })));
+        expect(guardSql(raw)).toBe(before);
+        expect(raw.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1_102);
+      } finally {
+        raw.close();
+      }
+      // And after it, another connection's REPLACE is still skipped.
+      const attacker = new Database(temp.path);
+      try {
+        const before = snapshot(attacker);
+        attacker.exec(ATTACKS.events!.replace);
+        expect(snapshot(attacker)).toEqual(before);
+      } finally {
+        attacker.close();
+      }
+    });
+
+    it('that fails half-way stores nothing and leaves the trigger in place', async () => {
+      const raw = new Database(temp.path, { readonly: true });
+      try {
+        const before = guardSql(raw);
+        const events = batch(1_100, 10);
+        // A row the table refuses (its ts is NOT NULL) fails the batch after the trigger is dropped.
+        (events[550]!.event as { ts: unknown }).ts = null;
+        expect(() => temp.store.appendSync(events)).toThrow('could not be stored');
+        expect(guardSql(raw)).toBe(before);
+        expect(raw.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
+      } finally {
+        raw.close();
+      }
+      expect(temp.store.appendSync(batch(1_100, 2_000)).every((result) => result.inserted)).toBe(true);
+    });
+  });
+
   it('records one chain link per batch that stored events', () => {
     const raw = new Database(temp.path, { readonly: true });
     try {
