@@ -220,9 +220,11 @@ export class SqliteTraceStore implements TraceStore {
    * Waits for other writers (busy timeout plus retries) rather than failing with SQLITE_BUSY.
    * `events` is iterated once per attempt, so a lazily decoding iterable must be restartable.
    */
-  appendSync(input: Iterable<PreparedEvent>): AppendResult[] {
+  appendSync(events: Iterable<PreparedEvent>): AppendResult[] {
     if (!this.#writable) throw new TraceError('E_STORE', `${this.location} was opened for reading`);
-    const events = Array.isArray(input) ? (input as readonly PreparedEvent[]) : [...input];
+    // Only a batch whose length is known up front lifts the guard: copying a lazy iterable to
+    // count it would hold all of it decoded at once.
+    const liftGuard = Array.isArray(events) && events.length >= LIFT_GUARD_FROM_EVENTS;
     const statements = (this.#statements ??= this.prepareWriteStatements());
     this.#names.trim();
     const addedNames: string[] = [];
@@ -233,7 +235,7 @@ export class SqliteTraceStore implements TraceStore {
       const results: AppendResult[] = [];
       let firstSeq: number | undefined;
       chain.begin();
-      const guard = events.length >= LIFT_GUARD_FROM_EVENTS ? this.#liftInsertGuard(statements) : undefined;
+      const guard = liftGuard ? this.#liftInsertGuard(statements) : undefined;
       for (const { event, metadataJson } of events) {
         const kindKey = `${event.primitive}.${event.type}`;
         const parentId = event.parent_event_id;
