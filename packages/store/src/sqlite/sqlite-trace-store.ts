@@ -229,17 +229,17 @@ export class SqliteTraceStore implements TraceStore {
     this.#names.trim();
     const addedNames: string[] = [];
     const addedKinds: string[] = [];
-    const batchSeqs = new Map<string, number>();
     const chain = (this.#chain ??= new EventChainWriter(this.#sqlite));
     const transaction = this.#sqlite.transaction(() => {
       const results: AppendResult[] = [];
       let firstSeq: number | undefined;
       chain.begin();
+      if (this.#recentSeqs.size > RECENT_IDS) this.#recentSeqs = new Map();
       const guard = liftGuard ? this.#liftInsertGuard(statements) : undefined;
       for (const { event, metadataJson } of events) {
         const kindKey = `${event.primitive}.${event.type}`;
         const parentId = event.parent_event_id;
-        const parentSeq = parentId === null ? null : (batchSeqs.get(parentId) ?? this.#seqOf(parentId));
+        const parentSeq = parentId === null ? null : this.#seqOf(parentId);
         const info = statements.insertEvent.run(
           idIntoBlob(event.id, this.#idScratch),
           event.ts,
@@ -269,7 +269,7 @@ export class SqliteTraceStore implements TraceStore {
         }
         const seq = Number(info.lastInsertRowid);
         firstSeq ??= seq;
-        batchSeqs.set(event.id, seq);
+        this.#rememberSeq(event.id, seq);
         chain.add(seq, chainRecord(event.id, event.ts, event.primitive, event.type, event.agent_id, event.target_id, event.session_id,
           parentId, event.causes, event.idempotency_key, event.schema_version, metadataJson));
         for (const cause of event.causes) statements.insertCause.run(idToBlob(cause), seq);
@@ -289,14 +289,14 @@ export class SqliteTraceStore implements TraceStore {
     });
     const attempt = () => {
       try {
-        const results = transaction.immediate();
-        this.#rememberSeqs(batchSeqs);
-        return results;
+        return transaction.immediate();
       } catch (error) {
         // The rollback took the new names, kinds and rows with it: forget their ids.
         for (const name of addedNames.splice(0)) this.#names.forget(name);
         for (const kind of addedKinds.splice(0)) this.#forgetKind(kind);
-        batchSeqs.clear();
+        // The batch's seqs are remembered as they are assigned, so its parents in it are found
+        // without a query; rolled back, they name rows that do not exist.
+        this.#recentSeqs = new Map();
         throw error;
       }
     };
@@ -349,9 +349,10 @@ export class SqliteTraceStore implements TraceStore {
     return (this.#statements!.selectSeq.get(idIntoBlob(id, this.#parentScratch)) as number | undefined) ?? null;
   }
 
-  #rememberSeqs(seqs: Map<string, number>): void {
-    if (this.#recentSeqs.size + seqs.size > RECENT_IDS) this.#recentSeqs = new Map();
-    for (const [id, seq] of seqs) this.#recentSeqs.set(id, seq);
+  /** Bounded even inside one batch: a lazily read import may be a single batch of millions. */
+  #rememberSeq(id: string, seq: number): void {
+    if (this.#recentSeqs.size >= 2 * RECENT_IDS) this.#recentSeqs = new Map();
+    this.#recentSeqs.set(id, seq);
   }
 
   #nameIdForWrite(name: string | null, added: string[]): number | null {
