@@ -1,8 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteTraceStore } from '@tracekernel/store';
 import { idIntoBlob, idToBlob } from '../src/sqlite/sqlite-id-codec.js';
 import { minute, openTempStore, prepare, type TempStore } from './temp-store.js';
 
-/** What the writer keeps between batches: the seqs of recent ids. */
+/** What the writer keeps between batches (the seqs of recent ids) and how it writes the WAL. */
 
 let temp: TempStore;
 beforeEach(() => {
@@ -56,5 +58,24 @@ describe('ids as blobs', () => {
     const scratch = Buffer.alloc(16, 0xaa);
     expect(idIntoBlob(ids[0]!, scratch)).toBe(scratch);
     expect(scratch.toString('hex')).toBe('019a0b3c4d5e7f608a1b2c3d4e5f6071');
+  });
+});
+
+describe('the WAL of a long ingest', () => {
+  it('grows past SQLite’s 1,000 pages before a commit checkpoints it, and is gone once the writer closes', async () => {
+    const walPath = `${temp.path}-wal`;
+    const content = 'x'.repeat(1_000);
+    // About 40 MB of WAL: SQLite's default (1,000 pages of 16 KiB) would have checkpointed it and
+    // started the file over, so it would stay near 16 MiB and one commit.
+    for (let batch = 0; batch < 32; batch++) {
+      const events = Array.from({ length: 1_000 }, (_, i) =>
+        prepare({ primitive: 'memory', type: 'add_entry', ts: minute(batch * 1_000 + i), agent_id: 'alice', target_id: `entry-${batch}-${i}`, metadata: { topic: 'load', content } }));
+      temp.store.appendSync(events);
+    }
+    expect(statSync(walPath).size).toBeGreaterThan(32 * 1024 * 1024);
+    await temp.store.close();
+    expect(existsSync(walPath)).toBe(false);
+    temp.store = SqliteTraceStore.open({ path: temp.path, mode: 'read' });
+    expect((await temp.store.stats()).events).toBe(32_000);
   });
 });

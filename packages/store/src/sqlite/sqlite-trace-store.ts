@@ -78,6 +78,8 @@ const FAN_IN_SCAN_AFTER = 4_096;
 const SEQ_CHUNK = 8_192;
 const MAX_BUSY_RETRIES = 50;
 const PAGE_SIZE = 16_384;
+/** How much WAL a writer lets grow before its commit checkpoints it into the file. */
+const WAL_CHECKPOINT_BYTES = 256 * 1024 * 1024;
 /** Parents are usually recent, so a bounded map of recent ids saves most parent lookups. */
 const RECENT_IDS = 1 << 16;
 /** Names kept in memory (about 10 MB at most); see NameCache. */
@@ -161,6 +163,13 @@ export class SqliteTraceStore implements TraceStore {
       if (!existing) db.pragma(`page_size = ${PAGE_SIZE}`);
       lock.retry(() => db.pragma('journal_mode = WAL'));
       db.pragma('synchronous = NORMAL');
+      // A commit writes every page it dirtied to the WAL, and a checkpoint copies each page once
+      // however many commits rewrote it. Every group commit rewrites most of the random indexes'
+      // pages, so checkpointing every 256 MiB of WAL instead of SQLite's 1,000 pages (16 MiB)
+      // writes 36% fewer bytes at 1M events and 34% fewer at 3M (bench/README.md). The WAL file
+      // keeps its largest size until the last connection closes, which checkpoints and deletes it.
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`wal_autocheckpoint = ${Math.max(1_000, Math.floor(WAL_CHECKPOINT_BYTES / pageSize))}`);
       db.pragma('cache_size = -65536');
       // With the append-only triggers, an INSERT that may abort half-way needs a statement journal,
       // which copies every page the insert touches (16 KiB each, six indexes): 55% more CPU per
