@@ -175,6 +175,7 @@ const growthRows = curve.map((point) => ({
   store_events_per_s: point.store.events_per_s,
   sdk_peak_rss_mb: point.sdk.peak_rss_mb,
   bytes_per_event: point.sdk.bytes_per_event,
+  written_bytes_per_event: point.sdk.written_bytes_per_event ?? null,
   timeline_p99_ms: point.queries.timeline.p99,
   timeline_mean_events: point.queries.timeline.mean_size,
   agent_since_p99_ms: point.queries.agent_since.p99,
@@ -210,6 +211,8 @@ const results = {
   'ingest.bytes_per_event': ingest.bytes_per_event,
   'ingest.naive_bytes_per_event': naive.bytes_per_event,
   'ingest.floor_bytes_per_event': floor.bytes_per_event,
+  'ingest.written_bytes_per_event': ingest.written_bytes_per_event ?? null,
+  'ingest.naive_written_bytes_per_event': naive.written_bytes_per_event ?? null,
   'ingest.peak_rss_mb': ingest.peak_rss_mb,
   'ingest.peak_rss_quarter_mb': ingestQuarter.peak_rss_mb,
   'ingest.naive_peak_rss_mb': naive.peak_rss_mb,
@@ -335,6 +338,7 @@ const rows = [
   [`  SDK, 50 tracers in 1 process (${perAgent.events ? fmt(perAgent.events) + ' events' : 'full mode only'})`, fmt(perAgent.events_per_s), `spooled ${fmt(perAgent.spooled)}`, perAgent.peak_rss_mb ? `peak RSS ${fmt(perAgent.peak_rss_mb)} MB` : ''],
   ['bytes/event (file + wal)', fmt(ingest.bytes_per_event, 1), `naive ${fmt(naive.bytes_per_event, 1)}`, `${fmt(ratio(ingest.bytes_per_event, naive.bytes_per_event), 2)}×`],
   ['  the same events as pino JSON lines', '', `pino ${fmt(pinoSync.bytes_per_event, 1)}`, `${fmt(ratio(ingest.bytes_per_event, pinoSync.bytes_per_event), 2)}×`],
+  ['bytes written/event (write(2): WAL and checkpoints)', fmt(ingest.written_bytes_per_event), `naive ${fmt(naive.written_bytes_per_event)}`, `${fmt(ratio(ingest.written_bytes_per_event, naive.written_bytes_per_event), 2)}×`],
   ['peak RSS MB, N | N/4', `${fmt(ingest.peak_rss_mb)} | ${fmt(ingestQuarter.peak_rss_mb)}`, `naive ${fmt(naive.peak_rss_mb)}`, ''],
   [`emit() calls/s (${fmt(plan.emitCalls)}, bursts of 1000)`, fmt(emit.calls_per_s), `otel ${fmt(otel.calls_per_s)}`, `${fmt(ratio(emit.calls_per_s, otel.calls_per_s), 2)}×`],
   ['  ns/call', fmt(emit.ns_per_call), `otel ${fmt(otel.ns_per_call)}`, ''],
@@ -374,8 +378,8 @@ console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of rows.slice(1)) console.log(line(row));
 if (curve.length > 1) {
   const growth = [
-    ['events', 'SDK events/s', 'vs first', 'store.appendSync/s', 'SDK peak RSS MB', 'B/event', 'timeline p99 ms', 'events/timeline', 'agent since p99 ms', 'causality 10k ms', 'trace --json / node'],
-    ...growthRows.map((r) => [fmt(r.events), fmt(r.sdk_events_per_s), `${fmt(r.sdk_vs_first, 2)}×`, fmt(r.store_events_per_s), fmt(r.sdk_peak_rss_mb), fmt(r.bytes_per_event, 1),
+    ['events', 'SDK events/s', 'vs first', 'store.appendSync/s', 'SDK peak RSS MB', 'B/event', 'written B/event', 'timeline p99 ms', 'events/timeline', 'agent since p99 ms', 'causality 10k ms', 'trace --json / node'],
+    ...growthRows.map((r) => [fmt(r.events), fmt(r.sdk_events_per_s), `${fmt(r.sdk_vs_first, 2)}×`, fmt(r.store_events_per_s), fmt(r.sdk_peak_rss_mb), fmt(r.bytes_per_event, 1), fmt(r.written_bytes_per_event),
       fmt(r.timeline_p99_ms, 2), fmt(r.timeline_mean_events, 1), fmt(r.agent_since_p99_ms, 2), fmt(r.causality_10k_ms, 1), `${fmt(r.trace_task_vs_node, 2)}×`]),
   ];
   const gw = growth[0].map((_, c) => Math.max(...growth.map((row) => String(row[c]).length)));

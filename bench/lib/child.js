@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MARK = '@@bench ';
@@ -52,4 +53,16 @@ export function percentile(sorted, p) {
 
 export function median(values) {
   return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/**
+ * Bytes this process (every thread) has passed to write(2) and its kind: `wchar` of /proc/self/io,
+ * null off Linux. For a SQLite writer that is the WAL and the checkpoints' copies into the file.
+ */
+export function bytesWritten() {
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))[1]);
+  } catch {
+    return null;
+  }
 }

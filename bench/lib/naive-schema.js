@@ -34,6 +34,8 @@ export function openFresh(path, ddl) {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // The store's WAL span: a checkpoint every 256 MiB of WAL.
+  db.pragma(`wal_autocheckpoint = ${Math.floor((256 * 1024 * 1024) / db.pragma('page_size', { simple: true }))}`);
   db.pragma('cache_size = -65536');
   if (ddl) db.exec(ddl);
   return db;

@@ -2,7 +2,7 @@
 // columns with no key and no index (`--schema floor`), in 1000-row transactions.
 import { statSync, writeFileSync } from 'node:fs';
 import { eventIdAt } from '@tracekernel/schema';
-import { args, report, round } from '../lib/child.js';
+import { args, bytesWritten, report, round } from '../lib/child.js';
 import { FLOOR_DDL, NAIVE_DDL, openFresh } from '../lib/naive-schema.js';
 import { createSwarm } from '../lib/swarm-data.js';
 
@@ -15,6 +15,7 @@ const insertBatch = db.transaction((rows) => {
 });
 
 const swarm = createSwarm({ events: Number(events) });
+const writtenBefore = bytesWritten();
 const started = performance.now();
 let rows = [];
 for (let event; (event = swarm.next()); ) {
@@ -30,6 +31,7 @@ for (let event; (event = swarm.next()); ) {
 if (rows.length > 0) insertBatch.immediate(rows);
 db.close();
 const seconds = (performance.now() - started) / 1000;
+const written = writtenBefore === null ? null : bytesWritten() - writtenBefore;
 
 const manifest = swarm.manifest();
 writeFileSync(`${path}.manifest.json`, JSON.stringify(manifest));
@@ -39,4 +41,5 @@ report({
   seconds: round(seconds, 2),
   events_per_s: round(manifest.events / seconds),
   bytes_per_event: round(bytes / manifest.events, 1),
+  ...(written === null ? {} : { written_bytes_per_event: round(written / manifest.events) }),
 });
