@@ -36,8 +36,8 @@ describe('the seqs the writer remembers', () => {
   });
 
   it('finds a parent in the same batch and in an earlier one, past the bound of what it remembers', async () => {
-    // 70,000 events: more than the 65,536 recent ids, so the map is emptied on the way.
-    const events = Array.from({ length: 70_000 }, (_, i) => wake(10 + i, `agent-${i % 5}`));
+    // 140,000 events: more than the 131,072 recent ids, so the map is emptied on the way.
+    const events = Array.from({ length: 140_000 }, (_, i) => wake(10 + i, `agent-${i % 5}`));
     for (let i = 1; i < events.length; i++) {
       const parent = events[i - 1]!.event.id;
       events[i] = prepare({ primitive: 'spawn', type: 'wake', ts: minute(10 + i), agent_id: `agent-${i % 5}`, parent_event_id: i % 3 === 0 ? events[i - 3]!.event.id : parent });
